@@ -1,0 +1,64 @@
+# One entry point for a fresh Debian machine:
+#   make demo   builds `sol` and runs the main job
+#   make test   installs what the tests need, builds, runs every test and the Python checks
+#
+# Both install missing Debian packages (apt-get) and create a Python venv in .venv on demand.
+
+SHELL := /bin/bash
+APT_PACKAGES := pkg-config libfftw3-dev libhdf5-dev libopenblas-dev libopenmpi-dev openmpi-bin
+PYTHON ?= python3
+VENV := .venv
+PY_PACKAGES := h5py numpy
+SWIFT_TEST_FLAGS ?= --disable-swift-testing
+OUT := out
+
+# Solver and trainer threads are managed by the project; keep the libraries single-threaded.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: all deps venv build release demo test test-swift test-python clean
+
+all: build
+
+# Debian packages: install only what is missing (apt-get update first on a fresh machine).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
+	touch $@
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product sol
+
+demo: release
+	.build/release/sol --help
+
+test: deps venv test-swift test-python
+
+test-swift:
+	swift build --build-tests
+	swift test $(SWIFT_TEST_FLAGS) --skip-build
+
+# Python ecosystem checks: files written by the Swift code are read with h5py.
+test-python: venv
+	mkdir -p $(OUT)/interop
+	SOL_INTEROP_DIR=$(CURDIR)/$(OUT)/interop swift test $(SWIFT_TEST_FLAGS) --skip-build --filter HDF5Tests/testWriteInteropFixture
+	$(VENV)/bin/python scripts/check_h5py.py $(OUT)/interop/fixture.h5
+
+clean:
+	rm -rf .build $(OUT)

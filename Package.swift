@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// Solver-in-the-loop learning with zeroth-order training.
+//
+// Imports flow one way:
+//   C system libraries -> SOLCore -> Solver, Corrector (never each other) -> ZOTrain -> SOL -> SOLCLI
+import PackageDescription
+
+/// Numeric targets are always optimised: the tests integrate PDEs and train networks, and a
+/// `-Onone` build of that code is 20–100× slower. Debug info stays on for debugging.
+let numeric: [SwiftSetting] = [.unsafeFlags(["-O", "-g"])]
+
+let package = Package(
+    name: "SolverInTheLoop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sol", targets: ["SOLCLI"]),
+        .library(name: "SOL", targets: ["SOL"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // System libraries: module maps plus static-inline shims for C macros Swift cannot import.
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+
+        // Core: tensors, FFT plans, HDF5 store, BLAS and MPI wrappers. The only target that
+        // touches the C libraries.
+        .target(name: "SOLCore",
+                dependencies: ["CFFTW", "CHDF5", "CBLAS", "CMPI",
+                               .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: numeric),
+        .target(name: "Solver", dependencies: ["SOLCore"], swiftSettings: numeric),
+        .target(name: "Corrector", dependencies: ["SOLCore"], swiftSettings: numeric),
+        .target(name: "ZOTrain", dependencies: ["SOLCore", "Corrector"], swiftSettings: numeric),
+        .target(name: "SOL", dependencies: ["SOLCore", "Solver", "Corrector", "ZOTrain"],
+                swiftSettings: numeric),
+        .executableTarget(name: "SOLCLI",
+                          dependencies: ["SOL", .product(name: "ArgumentParser",
+                                                         package: "swift-argument-parser")],
+                          swiftSettings: numeric),
+
+        .testTarget(name: "SOLCoreTests", dependencies: ["SOLCore"], swiftSettings: numeric),
+        .testTarget(name: "SolverTests", dependencies: ["Solver"], swiftSettings: numeric),
+        .testTarget(name: "CorrectorTests", dependencies: ["Corrector"], swiftSettings: numeric),
+        .testTarget(name: "ZOTrainTests", dependencies: ["ZOTrain"], swiftSettings: numeric),
+        .testTarget(name: "SOLTests", dependencies: ["SOL"], swiftSettings: numeric),
+    ]
+)

@@ -1,0 +1,2 @@
+// Corrector networks: layers, forward with cached activations, backward, checkpoints.
+import SOLCore

@@ -1,0 +1,43 @@
+/// Errors raised by the core module: file access, HDF5, shape checks and MPI. Messages name the
+/// file and object involved and say what to do.
+public enum CoreError: Error, CustomStringConvertible, Equatable {
+    /// The file does not exist.
+    case fileNotFound(path: String)
+    /// The file exists but is not an HDF5 file.
+    case notHDF5(path: String)
+    /// The output file exists and overwriting was not requested.
+    case fileExists(path: String)
+    /// An HDF5 call failed; `details` is HDF5's error stack, innermost last.
+    case hdf5(operation: String, file: String, object: String, details: [String])
+    /// A dataset or attribute is missing.
+    case missing(kind: String, name: String, file: String)
+    /// A dataset has another shape, rank or type than the caller expects.
+    case shapeMismatch(file: String, object: String, expected: String, found: String)
+    /// An MPI call failed.
+    case mpi(operation: String, code: Int32)
+    /// A file system operation failed.
+    case io(operation: String, path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .fileNotFound(path):
+            return "no such file: \(path)"
+        case let .notHDF5(path):
+            return "\(path) is not an HDF5 file (wrong format, or empty)"
+        case let .fileExists(path):
+            return "\(path) already exists; pass --overwrite to replace it"
+        case let .hdf5(operation, file, object, details):
+            let where_ = object.isEmpty ? file : "\(file):\(object)"
+            let why = details.isEmpty ? "" : ": " + details.joined(separator: "; ")
+            return "HDF5 could not \(operation) \(where_)\(why)"
+        case let .missing(kind, name, file):
+            return "\(file) has no \(kind) '\(name)'"
+        case let .shapeMismatch(file, object, expected, found):
+            return "\(file):\(object) holds \(found), expected \(expected)"
+        case let .mpi(operation, code):
+            return "MPI call \(operation) failed with code \(code)"
+        case let .io(operation, path, reason):
+            return "could not \(operation) \(path): \(reason)"
+        }
+    }
+}

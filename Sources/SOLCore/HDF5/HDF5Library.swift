@@ -1,0 +1,51 @@
+import CHDF5
+import Foundation
+
+/// Process-wide HDF5 state: silenced automatic error printing, a lock serialising every call
+/// (Debian's serial HDF5 is not built thread-safe), and the translation of HDF5's error stack
+/// into ``CoreError/hdf5(operation:file:object:details:)``.
+enum HDF5Library {
+    static let lock = NSRecursiveLock()
+
+    private static let once: Void = {
+        _ = H5open()
+        // No HDF5 stack dumps on stderr: failures become Swift errors carrying the stack.
+        _ = H5Eset_auto2(sol_h5e_default(), nil, nil)
+    }()
+
+    /// Runs `body` holding the HDF5 lock, after the one-time library set-up.
+    static func locked<R>(_ body: () throws -> R) rethrows -> R {
+        _ = once
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// HDF5's current error stack as messages, outermost first; clears the stack.
+    static func drainErrorStack() -> [String] {
+        final class Box { var messages: [String] = [] }
+        let box = Box()
+        let context = Unmanaged.passUnretained(box).toOpaque()
+        _ = H5Ewalk2(sol_h5e_default(), H5E_WALK_DOWNWARD, { _, description, context in
+            guard let description, let context else { return 0 }
+            let box = Unmanaged<Box>.fromOpaque(context).takeUnretainedValue()
+            let function = description.pointee.func_name.map { String(cString: $0) } ?? "?"
+            let message = description.pointee.desc.map { String(cString: $0) } ?? ""
+            box.messages.append("\(message) (\(function))")
+            return 0
+        }, context)
+        _ = H5Eclear2(sol_h5e_default())
+        // Keep the most informative messages: HDF5 stacks repeat the same failure at each level.
+        var seen = Set<String>()
+        return box.messages.filter { seen.insert($0).inserted }
+    }
+
+    /// Throws ``CoreError/hdf5`` when an `herr_t`/`hid_t`-style status is negative.
+    @discardableResult
+    static func check<T: BinaryInteger>(_ status: T, _ operation: String, file: String, object: String) throws -> T {
+        if status < 0 {
+            throw CoreError.hdf5(operation: operation, file: file, object: object, details: drainErrorStack())
+        }
+        return status
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of the built `sol` executable (the way a user runs it).
+final class CommandLineTests: XCTestCase {
+    /// The `sol` built beside the test bundle (SwiftPM builds every product before testing).
+    static var solExecutable: URL {
+        let bundle = Bundle(for: CommandLineTests.self).bundleURL
+        let candidates = [bundle.appendingPathComponent("sol"), bundle.deletingLastPathComponent().appendingPathComponent("sol")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
+    }
+
+    /// Runs `sol` with `arguments`; returns exit status, standard output and standard error.
+    static func runSOL(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = solExecutable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    func testHelpListsTheSubcommands() throws {
+        let result = try Self.runSOL(["--help"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.out.contains("inspect"), result.out)
+    }
+
+    func testInspectOfAMissingFileFailsWithAClearMessage() throws {
+        let result = try Self.runSOL(["inspect", "/nonexistent/data.h5"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.err.contains("no such file: /nonexistent/data.h5"), result.err)
+    }
+}
