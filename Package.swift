@@ -47,6 +47,10 @@ let package = Package(
                                                          package: "swift-argument-parser")],
                           swiftSettings: numeric),
 
+        // Benchmarks (`swift run -c release sol-bench`), recorded in benchmarks/README.md.
+        .executableTarget(name: "sol-bench", dependencies: ["SOL"], path: "benchmarks/SOLBench",
+                          swiftSettings: numeric + [.swiftLanguageMode(.v5)]),
+
         .testTarget(name: "SOLCoreTests", dependencies: ["SOLCore"], swiftSettings: numeric),
         .testTarget(name: "SolverTests", dependencies: ["Solver"], swiftSettings: numeric),
         .testTarget(name: "CorrectorTests", dependencies: ["Corrector"], swiftSettings: numeric),

@@ -1,2 +1,3 @@
 // Corrector networks: layers, forward with cached activations, backward, checkpoints.
 import SOLCore
+@_exported import SOLCore

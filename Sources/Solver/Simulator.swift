@@ -20,3 +20,4 @@ public protocol Simulator: Sendable {
 public protocol DifferentiableSimulator: Simulator {
     func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar>
 }
+@_exported import SOLCore

@@ -1,0 +1,23 @@
+import SOL
+
+/// FFT and GEMM throughput of the core wrappers (the machine's reference numbers).
+let coreSuite = BenchmarkSuite(name: "core") {
+    var benchmarks: [Benchmark] = []
+    for n in [64, 128, 256] {
+        let fft = RealFFT<Float>.shared(shape: [n, n], rigor: .measure)
+        let x = Tensor<Float>(shape: [n, n], scalars: (0..<(n * n)).map { Float($0 % 7) })
+        var spectrum = [Complex<Float>](repeating: .zero, count: fft.complexCount)
+        benchmarks.append(Benchmark(name: "rfft2 float \(n)²", flops: 2.5 * Double(n * n) * log2(Double(n * n))) {
+            x.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { o in fft.forward(i.baseAddress!, o.baseAddress!) } }
+        })
+    }
+    let n = 256
+    let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    benchmarks.append(Benchmark(name: "sgemm \(n)³ (1 thread)", flops: 2 * Double(n * n * n)) {
+        BLAS.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+    })
+    return benchmarks
+}
+
+import Foundation
