@@ -1,0 +1,38 @@
+/// Errors of the solver-in-the-loop layer: datasets, models, training and evaluation inputs.
+/// Each message names the file or option involved and what to do about it.
+public enum SOLError: Error, CustomStringConvertible, Equatable {
+    /// The file is not a dataset written by `sol generate`.
+    case notADataset(path: String, reason: String)
+    /// The model was trained on another scenario or channel layout than the dataset holds.
+    case modelDatasetMismatch(model: String, dataset: String, reason: String)
+    /// The requested unroll/rollout needs more frames than the trajectories store.
+    case trajectoryTooShort(path: String, needed: Int, available: Int)
+    /// An option value is out of range or inconsistent.
+    case invalidOption(name: String, reason: String)
+    /// A configuration file could not be read.
+    case invalidConfiguration(path: String, reason: String)
+    /// Training produced a non-finite loss or gradient.
+    case diverged(method: String, iteration: Int, reason: String)
+    /// A checkpoint to resume from does not match the requested run.
+    case resumeMismatch(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .notADataset(path, reason):
+            return "\(path) is not a sol dataset (\(reason)); create one with `sol generate`"
+        case let .modelDatasetMismatch(model, dataset, reason):
+            return "model \(model) does not fit dataset \(dataset): \(reason)"
+        case let .trajectoryTooShort(path, needed, available):
+            return "\(path): the run needs \(needed) consecutive frames but the trajectories hold \(available); "
+                + "lower --unroll/--steps or generate longer trajectories (--steps)"
+        case let .invalidOption(name, reason):
+            return "invalid --\(name): \(reason)"
+        case let .invalidConfiguration(path, reason):
+            return "cannot use configuration \(path): \(reason)"
+        case let .diverged(method, iteration, reason):
+            return "\(method) training diverged at iteration \(iteration): \(reason); lower the learning rate or μ"
+        case let .resumeMismatch(path, reason):
+            return "cannot resume from \(path): \(reason); start a new run with --overwrite"
+        }
+    }
+}

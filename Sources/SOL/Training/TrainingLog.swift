@@ -1,0 +1,77 @@
+import Foundation
+
+/// The training log beside a checkpoint: `runs/zo.h5` → `runs/zo.log.jsonl`, one JSON object per
+/// logged iteration (format in docs/file-formats.md). On resume the log is cut back to the
+/// checkpoint's iteration, so a resumed run's log equals an uninterrupted run's.
+public final class TrainingLog {
+    public struct Entry: Codable, Equatable, Sendable {
+        public var method: String
+        public var iteration: Int
+        public var epoch: Int
+        public var loss: Double
+        public var lr: Double
+        public var queries: Int
+        public var queries_per_second: Double
+        public var elapsed: Double
+        public var event: String?
+
+        public init(method: String, iteration: Int, epoch: Int, loss: Double, lr: Double,
+                    queries: Int = 0, queriesPerSecond: Double = 0, elapsed: Double, event: String? = nil) {
+            self.method = method
+            self.iteration = iteration
+            self.epoch = epoch
+            self.loss = loss
+            self.lr = lr
+            self.queries = queries
+            self.queries_per_second = queriesPerSecond
+            self.elapsed = elapsed
+            self.event = event
+        }
+    }
+
+    public let path: String
+    private var handle: FileHandle
+
+    /// The log path belonging to a checkpoint path.
+    public static func path(forCheckpoint checkpoint: String) -> String {
+        let base = checkpoint.hasSuffix(".h5") ? String(checkpoint.dropLast(3)) : checkpoint
+        return base + ".log.jsonl"
+    }
+
+    /// Opens the log for appending. `keepingThrough`: when resuming, entries with a larger
+    /// iteration are dropped (they belong to work after the checkpoint); nil starts a new log.
+    public init(path: String, keepingThrough iteration: Int?) throws {
+        self.path = path
+        var kept = Data()
+        if let iteration, let existing = FileManager.default.contents(atPath: path) {
+            for line in existing.split(separator: UInt8(ascii: "\n")) {
+                if let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)), entry.iteration <= iteration, entry.event == nil {
+                    kept.append(contentsOf: line)
+                    kept.append(UInt8(ascii: "\n"))
+                }
+            }
+        }
+        try AtomicFile.write(kept, to: path)
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw CoreError.io(operation: "open log", path: path, reason: "not writable")
+        }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    public func append(_ entry: Entry) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try! encoder.encode(entry)
+        data.append(UInt8(ascii: "\n"))
+        handle.write(data)
+    }
+
+    /// Reads every entry of a log file.
+    public static func read(_ path: String) throws -> [Entry] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CoreError.fileNotFound(path: path) }
+        return try data.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(Entry.self, from: Data($0)) }
+    }
+
+    deinit { try? handle.close() }
+}
