@@ -13,6 +13,12 @@ public struct LayerPruningRatios: Codable, Sendable, Equatable {
         public var count: Int
         /// Fraction pruned, in [0, 1]; the queried density is 1 − ratio.
         public var ratio: Double
+
+        public init(name: String, count: Int, ratio: Double) {
+            self.name = name
+            self.count = count
+            self.ratio = ratio
+        }
     }
 
     /// The global target sparsity the ratios were computed for.
