@@ -1,0 +1,52 @@
+/// Per-thread scratch memory for forward and backward passes: im2col matrices, gradient buffers
+/// and an ``ActivationCache`` for the activations a pass computes. Buffers grow to the largest
+/// size seen and are then reused, so repeated calls (the ZO hot loop) do not allocate.
+///
+/// Not thread-safe: give every thread its own workspace (they are cheap when unused).
+public final class NetworkWorkspace: @unchecked Sendable {
+    /// Activations written by passes that do not fill a caller's cache (resumed and perturbed passes).
+    public let scratch = ActivationCache()
+    var cols = FloatBuffer()
+    var dcols = FloatBuffer()
+    var gradientA = FloatBuffer()
+    var gradientB = FloatBuffer()
+    var skipGradient = FloatBuffer()
+
+    public init() {}
+
+    /// Sizes the buffers for `layers` on `batch × height × width` fields.
+    func prepare(layers: [ConvolutionLayer], batch: Int, height: Int, width: Int, backward: Bool) {
+        let hw = height * width
+        let columns = layers.map { $0.kernelHeight * $0.kernelWidth == 1 ? 0 : $0.columnLength }.max() ?? 0
+        cols.reserve(columns * hw)
+        if backward {
+            dcols.reserve(columns * hw)
+            let widest = layers.map { max($0.inputChannels, $0.outputChannels) }.max() ?? 0
+            gradientA.reserve(widest * batch * hw)
+            gradientB.reserve(widest * batch * hw)
+            skipGradient.reserve(widest * batch * hw)
+        }
+    }
+}
+
+/// A growable, uninitialised-on-growth float buffer owned by a workspace.
+final class FloatBuffer {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 1
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: 0)
+    }
+
+    deinit { pointer.deallocate() }
+
+    func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        pointer.deallocate()
+        pointer = .allocate(capacity: n)
+        pointer.initialize(repeating: 0, count: n)
+        capacity = n
+    }
+}

@@ -1,0 +1,125 @@
+import Dispatch
+import Foundation
+
+/// Evaluates an objective's queries on several threads (and MPI ranks), deterministically.
+///
+/// Each thread owns a worker copy of the objective (``ZOObjective/makeWorker()``) with its own
+/// parameters and workspaces. A coordinate set is split into contiguous parts balanced by
+/// ``ZOObjective/queryCost(ofCoordinate:)``; every query is computed by exactly one worker from
+/// the same base point, and results are written to fixed slots, so losses — and the gradients
+/// built from them — are bit-identical for any number of threads or ranks.
+///
+/// With `distributed: true` (programs started by `mpirun` after `MPI.initialize()`), the set is
+/// first split across ranks; each rank fills its slots and an all-reduce sums the
+/// zero-elsewhere loss vectors (exact: each slot has a single non-zero contribution). Every rank
+/// must call the same methods with the same arguments in the same order.
+public final class QueryPool {
+    /// Worker threads on this process.
+    public let threads: Int
+    /// Whether queries are split across MPI ranks.
+    public let distributed: Bool
+    /// Queries answered by this process since creation (all threads, base points included).
+    public private(set) var queryCount = 0
+    private var workers: [any ZOObjective]
+
+    /// A pool over `objective` (used as worker 0) with `threads` workers.
+    public init(_ objective: any ZOObjective, threads: Int = 1, distributed: Bool = false) {
+        precondition(threads >= 1, "QueryPool: threads must be ≥ 1")
+        self.threads = threads
+        self.distributed = distributed
+        workers = [objective]
+        for _ in 1..<max(threads, 1) { workers.append(objective.makeWorker()) }
+    }
+
+    /// The objective queried by worker 0 (the caller's).
+    public var objective: any ZOObjective { workers[0] }
+    public var parameterCount: Int { workers[0].parameterCount }
+
+    private var rank: Int { distributed ? MPI.rank : 0 }
+    private var ranks: Int { distributed ? MPI.size : 1 }
+
+    /// Sets the base point θ on every worker (in parallel) and returns f(θ) from worker 0.
+    public func prepare(at parameters: [Float]) -> Double {
+        let box = UnsafeSendable(workers)
+        var base = [Double](repeating: 0, count: threads)
+        base.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out)
+            run(threads) { t in out.value[t] = box.value[t].prepare(at: parameters) }
+        }
+        queryCount += 1
+        return base[0]
+    }
+
+    /// Losses at θ + s·e_j for every listed coordinate and step (coordinate-major), computed in
+    /// parallel. Requires ``prepare(at:)`` first.
+    public func coordinateLosses(_ coordinates: [Int], steps: [Float]) -> [Double] {
+        let m = steps.count
+        var losses = [Double](repeating: 0, count: coordinates.count * m)
+        guard !coordinates.isEmpty else { return losses }
+        let granularity = (workers[0] as? any BatchedZOObjective)?.batchGranularity ?? 1
+        let main = workers[0]
+        let costs = coordinates.map { main.queryCost(ofCoordinate: $0) }
+        let rankRange = CoordinatePartition.split(costs: costs, parts: ranks, granularity: granularity)[rank]
+        let local = Array(costs[rankRange])
+        let parts = CoordinatePartition.split(costs: local, parts: threads, granularity: granularity)
+            .map { ($0.lowerBound + rankRange.lowerBound)..<($0.upperBound + rankRange.lowerBound) }
+        let box = UnsafeSendable(workers)
+        losses.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out)
+            run(threads) { t in
+                let part = parts[t]
+                guard !part.isEmpty else { return }
+                let values = box.value[t].coordinateLosses(coordinates[part], steps: steps)
+                for (i, v) in values.enumerated() { out.value[part.lowerBound * m + i] = v }
+            }
+        }
+        queryCount += rankRange.count * m
+        if ranks > 1 { try! MPI.allReduceSum(&losses) }
+        return losses
+    }
+
+    /// Losses at θ + s·u_k for directions k = 0..<count (direction-major), where
+    /// `direction(k, &u)` fills u deterministically from k (it runs on worker threads).
+    public func directionLosses(count: Int, steps: [Float],
+                                direction: @escaping @Sendable (Int, inout [Float]) -> Void) -> [Double] {
+        let m = steps.count, d = parameterCount
+        var losses = [Double](repeating: 0, count: count * m)
+        let rankRange = CoordinatePartition.split(count: count, parts: ranks)[rank]
+        let parts = CoordinatePartition.split(count: rankRange.count, parts: threads)
+            .map { ($0.lowerBound + rankRange.lowerBound)..<($0.upperBound + rankRange.lowerBound) }
+        let box = UnsafeSendable(workers)
+        losses.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out)
+            run(threads) { t in
+                var u = [Float](repeating: 0, count: d)
+                for k in parts[t] {
+                    direction(k, &u)
+                    let values = box.value[t].directionLosses(along: u, steps: steps)
+                    for (i, v) in values.enumerated() { out.value[k * m + i] = v }
+                }
+            }
+        }
+        queryCount += rankRange.count * m
+        if ranks > 1 { try! MPI.allReduceSum(&losses) }
+        return losses
+    }
+
+    /// Runs `body(t)` for t in 0..<n, on n threads when n > 1.
+    private func run(_ n: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        if n == 1 { body(0); return }
+        DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    }
+}
+
+/// An objective that evaluates coordinate queries in batches of a fixed size: the pool cuts the
+/// coordinate list only at multiples of ``batchGranularity`` so batches do not depend on the
+/// thread count.
+public protocol BatchedZOObjective: ZOObjective {
+    var batchGranularity: Int { get }
+}
+
+/// Hands a non-Sendable value to worker threads that use disjoint parts of it.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

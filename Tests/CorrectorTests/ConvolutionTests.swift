@@ -1,0 +1,79 @@
+import XCTest
+import Corrector
+
+/// im2col + sgemm against the direct loop, and the adjoint pair im2col / col2im.
+final class ConvolutionTests: XCTestCase {
+    /// Every padding mode × kernel 1/3/5 (2D and 1 × k), including a field narrower than the
+    /// kernel (periodic wrap-around more than once, replicate clamping on both sides).
+    func testConvolutionMatchesDirectLoop() throws {
+        var rnd = TestRandom(1)
+        for padding in PaddingMode.allCases {
+            for k in [1, 3, 5] {
+                for oneD in [false, true] {
+                    for (h, w) in [(6, 7), (3, 2)] {
+                        let arch = NetworkArchitecture(inputChannels: 3, outputChannels: 4, hiddenChannels: [], kernelSize: k,
+                                                       padding: padding, oneDimensional: oneD)
+                        let net = try Network(architecture: arch, parameters: rnd.floats(arch.parameterCount))
+                        let x = rnd.tensor([2, 3, h, w])
+                        let y = try net.forward(x)
+                        let ref = NaiveNetwork.forward(arch, parameters: net.parameters.map(Double.init), normalization: net.normalization,
+                                                       input: x.scalars.map(Double.init), batch: 2, height: h, width: w)
+                        let err = zip(y.scalars, ref).map { abs(Double($0) - $1) }.max()!
+                        let scale = ref.map(abs).max()!
+                        XCTAssertLessThan(err, 1e-5 * max(1, scale), "\(padding) k=\(k) 1D=\(oneD) \(h)×\(w)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `⟨im2col(x), Y⟩ = ⟨x, col2im(Y)⟩` for every padding mode (the backward's data path).
+    func testCol2imIsTheAdjointOfIm2col() {
+        var rnd = TestRandom(2)
+        let (c, h, w) = (2, 5, 4)
+        for padding in PaddingMode.allCases {
+            for (kh, kw) in [(3, 3), (5, 5), (1, 5), (1, 1)] {
+                let rows = c * kh * kw
+                let x = rnd.floats(c * h * w), yv = rnd.floats(rows * h * w)
+                var cols = [Float](repeating: 0, count: rows * h * w)
+                var back = [Float](repeating: 0, count: c * h * w)
+                x.withUnsafeBufferPointer { xp in cols.withUnsafeMutableBufferPointer { cp in
+                    Convolution.im2col(xp.baseAddress!, cp.baseAddress!, channels: c, kernelHeight: kh, kernelWidth: kw,
+                                       height: h, width: w, padding: padding)
+                } }
+                yv.withUnsafeBufferPointer { yp in back.withUnsafeMutableBufferPointer { bp in
+                    Convolution.col2imAdding(yp.baseAddress!, bp.baseAddress!, channels: c, kernelHeight: kh, kernelWidth: kw,
+                                             height: h, width: w, padding: padding)
+                } }
+                let lhs = zip(cols, yv).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                let rhs = zip(x, back).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                XCTAssertEqual(lhs, rhs, accuracy: 1e-5 * max(1, abs(lhs)), "\(padding) \(kh)×\(kw)")
+            }
+        }
+    }
+
+    /// The channel update `z[o] += α · shift(a[c])` equals the change of a direct convolution.
+    func testAddShiftedIsTheSingleWeightChange() {
+        var rnd = TestRandom(3)
+        let (h, w) = (4, 5)
+        for padding in PaddingMode.allCases {
+            for (oy, ox) in [(-2, 1), (0, 0), (1, -2), (2, 2)] {
+                let a = rnd.floats(h * w)
+                var z = [Float](repeating: 0, count: h * w)
+                a.withUnsafeBufferPointer { ap in z.withUnsafeMutableBufferPointer { zp in
+                    Convolution.addShifted(ap.baseAddress!, zp.baseAddress!, alpha: 0.5, offsetY: oy, offsetX: ox,
+                                           height: h, width: w, padding: padding)
+                } }
+                for y in 0..<h {
+                    for x in 0..<w {
+                        var expected: Float = 0
+                        if let sy = NaiveNetwork.index(y + oy, h, padding), let sx = NaiveNetwork.index(x + ox, w, padding) {
+                            expected = 0.5 * a[sy * w + sx]
+                        }
+                        XCTAssertEqual(z[y * w + x], expected, "\(padding) (\(oy),\(ox)) at \(y),\(x)")
+                    }
+                }
+            }
+        }
+    }
+}

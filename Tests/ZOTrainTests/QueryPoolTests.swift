@@ -1,0 +1,52 @@
+import XCTest
+import ZOTrain
+
+final class QueryPoolTests: XCTestCase {
+    /// CGE and RGE gradients are bit-identical for 1, 2 and 3 threads (and so is the loss).
+    func testOneAndManyThreadsGiveIdenticalGradients() {
+        let d = 37
+        let theta = Analytic.randomParameters(d, seed: 11)
+        func run(_ threads: Int) -> ([Float], [Float], Double) {
+            let pool = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth), threads: threads)
+            var cge = CoordinateGradientEstimator(scheme: .central, mu: 1e-3)
+            var rge = RandomGradientEstimator(directions: 9, seed: 5)
+            let c = cge.estimate(at: theta, using: pool, iteration: 0)
+            let r = rge.estimate(at: theta, using: pool, iteration: 2)
+            return (c.gradient, r.gradient, c.loss)
+        }
+        let one = run(1)
+        for threads in [2, 3] {
+            let many = run(threads)
+            XCTAssertEqual(one.0.map(\.bitPattern), many.0.map(\.bitPattern))
+            XCTAssertEqual(one.1.map(\.bitPattern), many.1.map(\.bitPattern))
+            XCTAssertEqual(one.2, many.2)
+        }
+    }
+
+    /// Parts are contiguous, cover every query once, balance the cost and respect granularity.
+    func testCostBalancedPartition() {
+        let costs = (0..<100).map { $0 < 50 ? 3.0 : 1.0 }  // early layers cost more with feature reuse
+        let parts = CoordinatePartition.split(costs: costs, parts: 2)
+        XCTAssertEqual(parts.count, 2)
+        XCTAssertEqual(parts[0].lowerBound, 0)
+        XCTAssertEqual(parts[0].upperBound, parts[1].lowerBound)
+        XCTAssertEqual(parts[1].upperBound, 100)
+        XCTAssertEqual(parts[0].upperBound, 33, accuracy: 1)  // 33 × 3 ≈ 17 × 3 + 50
+        let aligned = CoordinatePartition.split(costs: costs, parts: 3, granularity: 8)
+        for r in aligned.dropLast() { XCTAssertEqual(r.upperBound % 8, 0) }
+        XCTAssertEqual(aligned.map(\.count).reduce(0, +), 100)
+        let more = CoordinatePartition.split(costs: [1, 1], parts: 4)
+        XCTAssertEqual(more.map(\.count).reduce(0, +), 2)
+    }
+
+    /// Each worker owns an objective copy: a pool with 3 threads creates 2 workers, and they
+    /// all answer from the prepared base point.
+    func testWorkersArePreparedAtTheBasePoint() {
+        let d = 12
+        let theta = Analytic.randomParameters(d, seed: 12)
+        let pool = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth), threads: 3)
+        XCTAssertEqual(pool.prepare(at: theta), Analytic.smooth(theta))
+        let losses = pool.coordinateLosses(Array(0..<d), steps: [0])
+        for l in losses { XCTAssertEqual(l, Analytic.smooth(theta)) }
+    }
+}
