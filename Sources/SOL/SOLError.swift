@@ -3,6 +3,8 @@
 public enum SOLError: Error, CustomStringConvertible, Equatable {
     /// The file is not a dataset written by `sol generate`.
     case notADataset(path: String, reason: String)
+    /// The file is not a checkpoint written by `sol train`.
+    case notACheckpoint(path: String, reason: String)
     /// The model was trained on another scenario or channel layout than the dataset holds.
     case modelDatasetMismatch(model: String, dataset: String, reason: String)
     /// The requested unroll/rollout needs more frames than the trajectories store.
@@ -20,6 +22,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .notADataset(path, reason):
             return "\(path) is not a sol dataset (\(reason)); create one with `sol generate`"
+        case let .notACheckpoint(path, reason):
+            return "\(path) is not a sol training checkpoint (\(reason)); create one with `sol train`"
         case let .modelDatasetMismatch(model, dataset, reason):
             return "model \(model) does not fit dataset \(dataset): \(reason)"
         case let .trajectoryTooShort(path, needed, available):

@@ -1,0 +1,18 @@
+import Corrector
+
+/// The loss and gradient one training method produced for one mini-batch.
+public struct MethodStep: Sendable {
+    public var loss: Double
+    public var gradient: [Float]
+    /// Loss evaluations spent (ZO-SOL's queries; 0 for first-order methods).
+    public var queries: Int
+}
+
+/// A way to obtain a gradient of the solver-in-the-loop loss: exact backprop (NON, FO-SOL,
+/// NOG-SOL) or zeroth-order estimation (ZO-SOL). The trainer owns the network, the optimizer and
+/// the loop; a method only turns (parameters, batch) into a gradient.
+public protocol TrainingMethod {
+    var kind: TrainingMethodKind { get }
+    /// The loss at `network` on `batch` and its (estimated) gradient with respect to the parameters.
+    mutating func step(_ network: Network, batch: RolloutBatch, iteration: Int) throws -> MethodStep
+}

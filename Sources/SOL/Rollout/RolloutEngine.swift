@@ -1,0 +1,175 @@
+import Corrector
+import Foundation
+import Solver
+
+/// Runs corrected rollouts `s̃(k+1) = P(s̃(k)) + C_θ(P(s̃(k)), c)` on one thread, with the
+/// workspaces, activation caches and source simulators it reuses across calls.
+///
+/// `P` is the scenario's source simulator (built per batch composition and cached), `C_θ` the
+/// corrector applied to the assembled input `[P(s̃), c]` (c: the conditioning constant, e.g. Re).
+/// The engine provides the loss, its exact gradient through corrector and solver (FO-SOL), the
+/// gradient through the corrector only (NON with n = 1, NOG-SOL), and plain rollouts (evaluation).
+/// One engine per thread; engines are cheap.
+public final class RolloutEngine: @unchecked Sendable {
+    public let scenario: any Scenario
+    let workspace = NetworkWorkspace()
+    private(set) var caches: [ActivationCache] = []
+    private var simulators: [[SimulationParameters]: any Simulator<Float>] = [:]
+    private var differentiable: [[SimulationParameters]: any DifferentiableSimulator<Float>] = [:]
+    private var input = Tensor<Float>(shape: [0], scalars: [])
+    private var output = Tensor<Float>(shape: [0], scalars: [])
+    /// Source solver steps taken (for cost reports).
+    public private(set) var solverSteps = 0
+
+    public init(scenario: any Scenario) {
+        self.scenario = scenario
+    }
+
+    /// How gradients flow back through the solver.
+    public enum GradientFlow: Sendable {
+        /// Exact: chain through the solver's discrete adjoint (FO-SOL).
+        case throughSolver
+        /// The solver's Jacobian is treated as zero (NON, NOG-SOL).
+        case correctorOnly
+    }
+
+    /// The source simulator for a batch composition (built once, then reused).
+    public func simulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
+        if let sim = simulators[parameters] { return sim }
+        if simulators.count > 64 { simulators.removeAll() }
+        let sim = try scenario.makeSource(parameters, as: Float.self)
+        simulators[parameters] = sim
+        return sim
+    }
+
+    /// The differentiable source simulator for a batch composition (FO-SOL).
+    public func differentiableSimulator(for parameters: [SimulationParameters]) throws -> any DifferentiableSimulator<Float> {
+        if let sim = differentiable[parameters] { return sim }
+        if differentiable.count > 64 { differentiable.removeAll() }
+        let sim = try scenario.makeDifferentiableSource(parameters, as: Float.self)
+        differentiable[parameters] = sim
+        return sim
+    }
+
+    /// `P(s)` for the batch (a copy of `s` stepped once).
+    public func solverStep(_ s: Tensor<Float>, parameters: [SimulationParameters]) throws -> Tensor<Float> {
+        var p = s
+        try simulator(for: parameters).step(&p)
+        solverSteps += 1
+        return p
+    }
+
+    /// `C_θ([p, c])`, optionally filling `cache` for backward or feature reuse.
+    public func correction(_ network: Network, of p: Tensor<Float>, conditioning: [Float],
+                           cache: ActivationCache?) throws -> Tensor<Float> {
+        InputAssembly.assemble(fields: p, constants: conditioning.map { [$0] }, into: &input)
+        try network.forward(input, into: &output, cache: cache, workspace: workspace)
+        return output
+    }
+
+    /// The assembled corrector input `[p, c]` (a copy).
+    public func assembledInput(_ p: Tensor<Float>, conditioning: [Float]) -> Tensor<Float> {
+        InputAssembly.assemble(fields: p, constants: conditioning.map { [$0] })
+    }
+
+    private func ensureCaches(_ n: Int) {
+        while caches.count < n { caches.append(ActivationCache()) }
+    }
+
+    /// The rollout loss `L(θ) = 1/n Σ_i ℓ(s̃(t+i), T r(t+i))`. With `firstStep` (= `P(s(t))`,
+    /// which does not depend on θ) the first solver call is skipped.
+    public func loss(_ network: Network, batch: RolloutBatch, lossFunction: RolloutLoss,
+                     firstStep: Tensor<Float>? = nil) throws -> Double {
+        var s = batch.start
+        var total = 0.0
+        for i in 0..<batch.unroll {
+            let p: Tensor<Float>
+            if i == 0, let firstStep { p = firstStep } else { p = try solverStep(s, parameters: batch.parameters) }
+            s = p
+            s += try correction(network, of: p, conditioning: batch.conditioning, cache: nil)
+            total += lossFunction.value(s, batch.targets[i])
+        }
+        return total / Double(batch.unroll)
+    }
+
+    /// The loss and its gradient with respect to the corrector's parameters.
+    ///
+    /// Reverse mode over the unrolled steps: with `g_i = ∂L/∂s̃_i`,
+    /// `∂L/∂θ += C_θ'ᵀ g_i` (the corrector's VJP at step i) and, for ``GradientFlow/throughSolver``,
+    /// `g_{i−1} += J_P(s̃_{i−1})ᵀ (g_i + ∂C/∂p ᵀ g_i)`; for ``GradientFlow/correctorOnly`` the
+    /// solver's Jacobian is zero, so each step contributes only its own correction's gradient.
+    public func lossAndGradient(_ network: Network, batch: RolloutBatch, lossFunction: RolloutLoss,
+                                flow: GradientFlow) throws -> (loss: Double, gradient: [Float]) {
+        let n = batch.unroll
+        ensureCaches(n)
+        let sim: (any Simulator<Float>) = flow == .throughSolver
+            ? try differentiableSimulator(for: batch.parameters) : try simulator(for: batch.parameters)
+        var states = [batch.start]  // s̃_0 … s̃_n
+        var total = 0.0
+        for i in 0..<n {
+            var p = states[i]
+            try sim.step(&p)
+            solverSteps += 1
+            var s = p
+            s += try correction(network, of: p, conditioning: batch.conditioning, cache: caches[i])
+            total += lossFunction.value(s, batch.targets[i])
+            states.append(s)
+        }
+        var gradient = [Float](repeating: 0, count: network.parameterCount)
+        var incoming: Tensor<Float>? = nil  // ∂L/∂s̃_i from later steps
+        let c = batch.start.shape[1]
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var g = incoming ?? Tensor<Float>(shape: batch.start.shape)
+            lossFunction.addGradient(states[i + 1], batch.targets[i], weight: 1 / Double(n), to: &g)
+            let wantInput = flow == .throughSolver && i > 0
+            let dx = network.backward(outputGradient: g, cache: caches[i], workspace: workspace,
+                                      parameterGradient: &gradient, inputGradient: wantInput)
+            if wantInput, let dx, let adjoint = sim as? any DifferentiableSimulator<Float> {
+                // ∂L/∂p_i = g (identity path) + the state channels of ∂L/∂x.
+                var gp = g
+                Self.addStateChannels(of: dx, channels: c, to: &gp)
+                incoming = try adjoint.stepVJP(at: states[i], cotangent: gp)
+            } else {
+                incoming = nil
+            }
+        }
+        return (total / Double(n), gradient)
+    }
+
+    /// Adds the first `channels` channels of `x` (`[B, C + k, H, W]`) to `g` (`[B, C, H, W]`).
+    static func addStateChannels(of x: Tensor<Float>, channels c: Int, to g: inout Tensor<Float>) {
+        let (b, cx, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        x.withUnsafeBufferPointer { xp in
+            g.withUnsafeMutableBufferPointer { gp in
+                for i in 0..<b {
+                    for ch in 0..<c {
+                        let src = (i * cx + ch) * plane, dst = (i * c + ch) * plane
+                        for j in 0..<plane { gp[dst + j] += xp[src + j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A rollout of `steps` steps from `start` (`[B, C, H, W]`), with the corrector if given
+    /// (SRC otherwise). Returns the `steps + 1` states, frame 0 being `start`. Throws
+    /// ``SOLError/diverged(method:iteration:reason:)`` if a state stops being finite.
+    public func rollout(_ network: Network?, start: Tensor<Float>, parameters: [SimulationParameters],
+                        conditioning: [Float], steps: Int, label: String = "rollout") throws -> [Tensor<Float>] {
+        let sim = try simulator(for: parameters)
+        var states = [start]
+        var s = start
+        for k in 0..<steps {
+            try sim.step(&s)
+            solverSteps += 1
+            if let network {
+                s += try correction(network, of: s, conditioning: conditioning, cache: nil)
+            }
+            guard s.isFinite else {
+                throw SOLError.diverged(method: label, iteration: k + 1, reason: "the rollout state is no longer finite")
+            }
+            states.append(s)
+        }
+        return states
+    }
+}

@@ -1,0 +1,124 @@
+import Corrector
+import Foundation
+import Solver
+import ZOTrain
+
+/// The mini-batch a ZO-SOL estimate is computed on, shared by every worker objective: the batch
+/// and its first solver step `P(s(t))`, which does not depend on θ and is computed once per
+/// batch, not once per query.
+public final class RolloutContext: @unchecked Sendable {
+    public private(set) var batch: RolloutBatch
+    public private(set) var firstStep: Tensor<Float>
+
+    public init(batch: RolloutBatch, firstStep: Tensor<Float>) {
+        self.batch = batch
+        self.firstStep = firstStep
+    }
+
+    /// Switches every worker to a new batch (call between estimates, never during one).
+    public func update(batch: RolloutBatch, firstStep: Tensor<Float>) {
+        self.batch = batch
+        self.firstStep = firstStep
+    }
+}
+
+/// The ZO-SOL objective: the rollout loss `L(θ)` through `n` unrolled steps of the black-box
+/// solver (``Simulator/step(_:)`` only) and the corrector.
+///
+/// Queries reuse what does not depend on the perturbed coordinate: the first solver step is
+/// shared (``RolloutContext``), and the first corrector call starts from the activations cached at
+/// θ with a channel update (a perturbed weight of layer k changes one output channel of layer k,
+/// ``Network/forward(perturbingParameter:by:cache:workspace:into:)``). The later steps depend on
+/// θ entirely and are recomputed. Coordinates are perturbed in place and restored exactly.
+public final class RolloutObjective: ZOObjective, @unchecked Sendable {
+    public let engine: RolloutEngine
+    public private(set) var network: Network
+    public let context: RolloutContext
+    public let lossFunction: RolloutLoss
+    private let baseCache = ActivationCache()
+    private var firstOutput = Tensor<Float>(shape: [0], scalars: [])
+    private let layerCostSuffix: [Double]
+
+    public init(network: Network, scenario: any Scenario, context: RolloutContext, lossFunction: RolloutLoss) {
+        self.network = network
+        self.engine = RolloutEngine(scenario: scenario)
+        self.context = context
+        self.lossFunction = lossFunction
+        // Relative cost of resuming the first corrector call at layer k: the FLOPs of layers k….
+        let flops = network.layers.map { Double($0.weightCount) }
+        var suffix = [Double](repeating: 0, count: flops.count + 1)
+        for k in stride(from: flops.count - 1, through: 0, by: -1) { suffix[k] = suffix[k + 1] + flops[k] }
+        layerCostSuffix = suffix.map { $0 / max(suffix[0], 1) }
+    }
+
+    public var parameterCount: Int { network.parameterCount }
+    public var parameters: [Float] { network.parameters }
+
+    public func prepare(at parameters: [Float]) -> Double {
+        network.parameters = parameters
+        do {
+            let batch = context.batch
+            // Fill the cache of the first corrector call: queries restart from it.
+            _ = try engine.correction(network, of: context.firstStep, conditioning: batch.conditioning, cache: baseCache)
+            return try engine.loss(network, batch: batch, lossFunction: lossFunction, firstStep: context.firstStep)
+        } catch {
+            return .nan
+        }
+    }
+
+    public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
+        var losses: [Double] = []
+        losses.reserveCapacity(coordinates.count * steps.count)
+        for j in coordinates {
+            let original = network.parameters[j]
+            for s in steps {
+                let perturbed = original + s
+                network.forward(perturbingParameter: j, by: perturbed - original, cache: baseCache,
+                                workspace: engine.workspace, into: &firstOutput)
+                network.parameters[j] = perturbed
+                losses.append(remainingLoss(firstCorrection: firstOutput))
+                network.parameters[j] = original
+            }
+        }
+        return losses
+    }
+
+    public func directionLosses(along direction: [Float], steps: [Float]) -> [Double] {
+        let base = network.parameters
+        defer { network.parameters = base }
+        return steps.map { s in
+            for i in base.indices { network.parameters[i] = base[i] + s * direction[i] }
+            do {
+                return try engine.loss(network, batch: context.batch, lossFunction: lossFunction, firstStep: context.firstStep)
+            } catch { return .nan }
+        }
+    }
+
+    public func makeWorker() -> any ZOObjective {
+        RolloutObjective(network: network, scenario: engine.scenario, context: context, lossFunction: lossFunction)
+    }
+
+    /// One query costs the first corrector call from the perturbed layer on, plus `n − 1` full
+    /// corrector calls and solver steps (a solver step is counted as one corrector call).
+    public func queryCost(ofCoordinate j: Int) -> Double {
+        let k = network.layerIndex(ofParameter: j)
+        return layerCostSuffix[k] + 2 * Double(context.batch.unroll - 1)
+    }
+
+    /// Loss of the rollout whose first corrector output is `firstCorrection` (parameters as set).
+    private func remainingLoss(firstCorrection: Tensor<Float>) -> Double {
+        let batch = context.batch
+        var s = context.firstStep
+        s += firstCorrection
+        var total = lossFunction.value(s, batch.targets[0])
+        do {
+            for i in 1..<batch.unroll {
+                let p = try engine.solverStep(s, parameters: batch.parameters)
+                s = p
+                s += try engine.correction(network, of: p, conditioning: batch.conditioning, cache: nil)
+                total += lossFunction.value(s, batch.targets[i])
+            }
+        } catch { return .nan }
+        return total / Double(batch.unroll)
+    }
+}

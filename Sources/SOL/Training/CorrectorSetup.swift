@@ -1,0 +1,43 @@
+import Corrector
+import Foundation
+import Solver
+import ZOTrain
+
+/// How a corrector is set up for a dataset: its architecture (inputs = state channels + the
+/// conditioning constant, outputs = state channels, padding matching the solver's boundaries)
+/// and its normalisation statistics fitted on training data.
+public enum CorrectorSetup {
+    /// Convolution padding matching a scenario's boundaries: periodic domains wrap around, the
+    /// wake flow's open/walled boundaries replicate the edge values.
+    public static func padding(for scenario: any Scenario) -> PaddingMode {
+        ["burgers", "kolmogorov"].contains(scenario.name) ? .periodic : .replicate
+    }
+
+    /// The architecture of preset `preset` for a dataset.
+    public static func architecture(preset name: String, dataset: PairDataset) throws -> NetworkArchitecture {
+        guard let preset = NetworkArchitecture.Preset(rawValue: name) else {
+            throw SOLError.invalidOption(name: "network", reason: "unknown preset '\(name)'; use "
+                                         + NetworkArchitecture.Preset.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return .preset(preset, inputChannels: dataset.channels.count + 1, outputChannels: dataset.channels.count,
+                       padding: padding(for: dataset.scenario), oneDimensional: dataset.grid[0] == 1)
+    }
+
+    /// Normalisation fitted on up to `samples` training windows: inputs `[P(T r_t), c]` and
+    /// correction targets `T r_{t+1} − P(T r_t)`, scaled by their root mean square without
+    /// centring (Um et al. 2020 divide u, v and Re by their standard deviations).
+    public static func normalization(dataset: PairDataset, samples: Int = 32, seed: UInt64) throws -> Normalization {
+        let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: 1, batchSize: samples, seed: seed ^ 0x5EED)
+        let batch = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: 1)
+        let engine = RolloutEngine(scenario: dataset.scenario)
+        let p = try engine.solverStep(batch.start, parameters: batch.parameters)
+        let inputs = engine.assembledInput(p, conditioning: batch.conditioning)
+        return Normalization.fitted(inputs: inputs, targets: batch.targets[0] - p, centered: false)
+    }
+
+    /// The parameter groups of a network for sparse CGE: every layer's weights (prunable) and
+    /// biases (always queried, as in DeepZero).
+    public static func parameterGroups(_ network: Network) -> [ParameterGroup] {
+        network.parameterViews.map { ParameterGroup(name: $0.name, range: $0.range, isPrunable: $0.kind == .weight) }
+    }
+}
