@@ -210,37 +210,44 @@ public final class NetworkObjective: ZOObjective {
                 for c in 0..<cout { total += c == o ? sum : channelSums[c] }
                 return total / Double(outputCount)
             }
-            // 2b. Δa_{k+1}[:, o] = f(z'_k[:, o]) − a_{k+1}[:, o], in place.
-            let aNext = cache.inputPointer(k + 1)
+            // 2b. Δa_{k+1}[:, o] = f(z'_k[:, o]) − f(z_k[:, o]), in place (same f both sides).
             for i in 0..<b {
-                let dst = ch + i * hw, old = aNext + (i * cout + o) * hw
-                for p in 0..<hw { dst[p] = activation(dst[p]) - old[p] }
+                FastActivation.difference(activation, ch + i * hw, z0 + (i * cout + o) * hw, ch + i * hw, count: hw)
             }
-            // 3. z_{k+1} + W_{k+1}[:, o] ∗ Δa (one input channel) into bufferA.
+            // 3. z'_{k+1} = z_{k+1} + W_{k+1}[:, o] ∗ Δa (one input channel) into bufferA.
             let next = layers[k + 1]
             let kk = next.kernelHeight * next.kernelWidth, nout = next.outputChannels
             return network.parameters.withUnsafeBufferPointer { params in
                 bufferA.withUnsafeMutableBufferPointer { za in bufferB.withUnsafeMutableBufferPointer { ab in
                     cols.withUnsafeMutableBufferPointer { colBuf in
-                        let zNext = za.baseAddress!, colp = colBuf.baseAddress!
-                        zNext.update(from: cache.preActivationPointer(k + 1), count: b * nout * hw)
+                        let z = za.baseAddress!, colp = colBuf.baseAddress!, da = ab.baseAddress!
+                        z.update(from: cache.preActivationPointer(k + 1), count: b * nout * hw)
                         let wSlice = params.baseAddress! + next.weightOffset + o * kk
                         for i in 0..<b {
                             Convolution.im2col(ch + i * hw, colp, channels: 1, kernelHeight: next.kernelHeight,
                                                kernelWidth: next.kernelWidth, height: h, width: w, padding: next.padding)
                             BLAS.sgemm(m: nout, n: hw, k: kk, a: wSlice, lda: next.columnLength, b: colp, ldb: hw,
-                                       beta: 1, c: zNext + i * nout * hw, ldc: hw)
+                                       beta: 1, c: z + i * nout * hw, ldc: hw)
                         }
-                        // 4. Remaining layers in full: a_{l+1} = f(z_l) into the spare buffer, then
-                        // z_{l+1} overwrites z_l.
-                        let z = zNext, spare = ab.baseAddress!
+                        // 4. Later layers as deltas too: Δa_{l+1} = f(z'_l) − f(z_l), then
+                        // z'_{l+1} = z_{l+1} + W_{l+1} ∗ Δa_{l+1} (a full convolution, no bias).
                         var l = k + 1
                         while let act = layers[l].activation {
-                            let count = b * layers[l].outputChannels * hw
-                            for p in 0..<count { spare[p] = act(z[p]) }  // spare = a_{l+1}
+                            let cl = layers[l].outputChannels
+                            FastActivation.difference(act, z, cache.preActivationPointer(l), da, count: b * cl * hw)
                             let layer = layers[l + 1]
-                            Convolution.forward(layer, parameters: params.baseAddress! + layer.weightOffset, input: spare, output: z,
-                                                batch: b, height: h, width: w, cols: colp)
+                            z.update(from: cache.preActivationPointer(l + 1), count: b * layer.outputChannels * hw)
+                            let pointwise = layer.kernelHeight * layer.kernelWidth == 1
+                            for i in 0..<b {
+                                let x = da + i * cl * hw
+                                if !pointwise {
+                                    Convolution.im2col(x, colp, channels: cl, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
+                                                       height: h, width: w, padding: layer.padding)
+                                }
+                                BLAS.sgemm(m: layer.outputChannels, n: hw, k: layer.columnLength, a: params.baseAddress! + layer.weightOffset,
+                                           lda: layer.columnLength, b: pointwise ? UnsafePointer(x) : UnsafePointer(colp), ldb: hw,
+                                           beta: 1, c: z + i * layer.outputChannels * hw, ldc: hw)
+                            }
                             l += 1
                         }
                         // z = normalised output.
