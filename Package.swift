@@ -53,7 +53,9 @@ let package = Package(
 
         .testTarget(name: "SOLCoreTests", dependencies: ["SOLCore"], swiftSettings: numeric),
         .testTarget(name: "SolverTests", dependencies: ["Solver"], swiftSettings: numeric),
-        .testTarget(name: "CorrectorTests", dependencies: ["Corrector"], swiftSettings: numeric),
+        .testTarget(name: "CorrectorTests", dependencies: ["Corrector"],
+                    resources: [.copy("Golden")],  // numpy golden values + the script that made them
+                    swiftSettings: numeric),
         .testTarget(name: "ZOTrainTests", dependencies: ["ZOTrain"], swiftSettings: numeric),
         .testTarget(name: "SOLTests", dependencies: ["SOL"], swiftSettings: numeric),
     ]

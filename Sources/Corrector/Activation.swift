@@ -4,7 +4,7 @@ import Foundation
 ///
 /// - `relu`: `max(z, 0)`; `leakyReLU(slope)`: `z` for `z > 0`, `slope · z` otherwise (the original
 ///   Solver-in-the-Loop network, Um et al. 2020, used slope 0.2 in Keras' default).
-/// - `tanh`: `tanh z`, derivative `1 − tanh² z`.
+/// - `tanh`: `tanh z`, derivative `1 − tanh² z` (vectorised, ``VectorMath``).
 /// - `gelu`: exact GELU `z Φ(z) = ½ z (1 + erf(z / √2))` (Hendrycks & Gimpel 2016), derivative
 ///   `Φ(z) + z φ(z)`.
 ///
@@ -39,7 +39,7 @@ public enum Activation: Codable, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .relu: return z > 0 ? z : 0
         case let .leakyReLU(slope): return z > 0 ? z : slope * z
-        case .tanh: return Foundation.tanh(z)
+        case .tanh: return VectorMath.tanh(z)
         case .gelu: return 0.5 * z * (1 + erf(z * 0.70710678118654752))
         }
     }
@@ -52,7 +52,7 @@ public enum Activation: Codable, Hashable, Sendable, CustomStringConvertible {
         case .relu: return z > 0 ? 1 : 0
         case let .leakyReLU(slope): return z > 0 ? 1 : slope
         case .tanh:
-            let t = Foundation.tanh(z)
+            let t = VectorMath.tanh(z)
             return 1 - t * t
         case .gelu:
             let cdf = 0.5 * (1 + erf(z * 0.70710678118654752))
@@ -67,7 +67,7 @@ public enum Activation: Codable, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .relu: for i in 0..<count { let v = z[i]; a[i] = v > 0 ? v : 0 }
         case let .leakyReLU(slope): for i in 0..<count { let v = z[i]; a[i] = v > 0 ? v : slope * v }
-        case .tanh: for i in 0..<count { a[i] = Foundation.tanh(z[i]) }
+        case .tanh: VectorMath.tanh(z, a, count: count)
         case .gelu: for i in 0..<count { let v = z[i]; a[i] = 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
         }
     }

@@ -34,7 +34,9 @@ public enum Convolution {
             if sy < 0 { d.update(repeating: 0, count: w); continue }
             let s = src + sy * w
             for x in 0..<lo { let sx = padding.sourceIndex(x + ox, extent: w); d[x] = sx < 0 ? 0 : s[sx] }
-            if hi > lo { (d + lo).update(from: s + lo + ox, count: hi - lo) }
+            // A plain loop, not memmove: rows are short (W ≈ 32) and the call overhead dominated.
+            let ss = s + ox
+            for x in lo..<hi { d[x] = ss[x] }
             for x in hi..<w { let sx = padding.sourceIndex(x + ox, extent: w); d[x] = sx < 0 ? 0 : s[sx] }
         }
     }

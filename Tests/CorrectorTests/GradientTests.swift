@@ -143,3 +143,32 @@ final class GradientTests: XCTestCase {
         XCTAssertGreaterThan(once.map(abs).max()!, 0)
     }
 }
+
+/// The vectorised elementary functions against libm.
+final class VectorMathTests: XCTestCase {
+    func testExpAndTanhAreWithinAFewUlpOfLibm() {
+        var worstTanh: Float = 0, worstExp: Float = 0
+        var x: Float = -12
+        while x <= 12 {
+            let t = VectorMath.tanh(x), ref = Float(tanh(Double(x)))
+            worstTanh = max(worstTanh, abs(t - ref) / max(ref.ulp, Float.leastNormalMagnitude))
+            let e = VectorMath.exp(.init(repeating: x))[0], eref = Float(exp(Double(x)))
+            worstExp = max(worstExp, abs(e - eref) / eref.ulp)
+            x += 0.0137
+        }
+        XCTAssertLessThanOrEqual(worstTanh, 4, "tanh error in ulp")
+        XCTAssertLessThanOrEqual(worstExp, 2, "exp error in ulp")
+        XCTAssertEqual(VectorMath.tanh(0), 0)
+        XCTAssertEqual(VectorMath.tanh(30), 1)
+        XCTAssertEqual(VectorMath.tanh(-30), -1)
+        // Odd symmetry and monotonicity on a fine grid (ZO differences rely on a monotone, smooth f).
+        var previous = VectorMath.tanh(-3)
+        for i in 1...6000 {
+            let v = -3 + Float(i) * 1e-3
+            let t = VectorMath.tanh(v)
+            XCTAssertGreaterThanOrEqual(t, previous)
+            XCTAssertEqual(VectorMath.tanh(-v), -t)
+            previous = t
+        }
+    }
+}

@@ -4,6 +4,8 @@ import SOL
 /// Every suite, by name. Each module's benchmarks live in their own file of this folder.
 let allSuites: [BenchmarkSuite] = [
     coreSuite,
+    correctorSuite,
+    zoSuite,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -11,6 +11,11 @@ import SOLCore
 /// r2c/c2r plan over the whole batch. State: `[B, 1, 1, N]`, channel `u`.
 ///
 /// Each batch item has its own viscosity (`parameters[b]["viscosity"]`).
+///
+/// Batch invariance: FFTW picks a different (equally accurate, differently rounded) algorithm
+/// for a single small 1D transform than for a batch of them, while every batched plan of one
+/// shape rounds identically. A batch of one is therefore transformed with a two-field plan (the
+/// second field zero), so a state's result is bit for bit independent of its batch.
 public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator, @unchecked Sendable {
     public typealias C = Complex<Scalar>
     public let channels = ["u"]
@@ -24,12 +29,16 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
     /// Complex entries of one half spectrum (`n/2 + 1`).
     public let modes: Int
 
+    /// Fields per transform: `max(batchSize, 2)` (see the type's note on batch invariance).
+    let fftBatch: Int
     let fft: RealFFT<Scalar>
     let stepper: ETDRK4<Scalar>
     /// `−(i k / 2) · mask / n²` (the `1/n²` undoes the two unnormalised transforms of `u²`).
     let g: [C]
     let lock = NSLock()
-    private var spectrum: [C], scratch: [C], real: [Scalar], real2: [Scalar]
+    /// Workspaces: `spectrum`, `scratch`, `product` hold `fftBatch` half spectra, `real` and
+    /// `real2` `fftBatch` fields.
+    let spectrum: Buffer<C>, scratch: Buffer<C>, product: Buffer<C>, real: Buffer<Scalar>, real2: Buffer<Scalar>
 
     /// - Parameters:
     ///   - n: grid points; `length`: domain length `L`; `dt`: time per ``step(_:)``.
@@ -44,7 +53,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         self.parameters = parameters
         modes = n / 2 + 1
         let batch = parameters.count
-        fft = RealFFT<Scalar>.shared(shape: [n], batch: batch)
+        fftBatch = max(batch, 2)
+        fft = RealFFT<Scalar>.shared(shape: [n], batch: fftBatch)
         let k2 = Wavenumbers.full(n: n, length: length, count: modes).map { $0 * $0 }
         var linear: [Double] = []
         linear.reserveCapacity(batch * modes)
@@ -57,25 +67,22 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         let mask = Wavenumbers.dealiasMask(n: n, count: modes)
         let scale = 1 / Double(n * n)
         g = (0..<modes).map { C(0, Scalar(-0.5 * kd[$0] * mask[$0] * scale)) }
-        spectrum = [C](repeating: .zero, count: batch * modes)
-        scratch = spectrum
-        real = [Scalar](repeating: 0, count: batch * n)
-        real2 = real
+        spectrum = Buffer(count: fftBatch * modes, zero: .zero)
+        scratch = Buffer(count: fftBatch * modes, zero: .zero)
+        product = Buffer(count: fftBatch * modes, zero: .zero)
+        real = Buffer(count: fftBatch * n, zero: 0)
+        real2 = Buffer(count: fftBatch * n, zero: 0)
     }
 
     public func step(_ states: inout Tensor<Scalar>) throws {
         try checkShape(states)
         lock.lock(); defer { lock.unlock() }
-        let scale = Scalar(1) / Scalar(n)
         states.withUnsafeMutableBufferPointer { s in
-            spectrum.withUnsafeMutableBufferPointer { v in
-                fft.forward(s.baseAddress!, v.baseAddress!)
-                for _ in 0..<substeps {
-                    stepper.step(v.baseAddress!) { x, out in nonlinear(x, out) }
-                }
-                fft.inverse(v.baseAddress!, s.baseAddress!)
+            toSpectrum(s.baseAddress!, spectrum.pointer)
+            for _ in 0..<substeps {
+                stepper.step(spectrum.pointer) { x, out in nonlinear(x, out) }
             }
-            for i in 0..<s.count { s[i] *= scale }
+            toReal(spectrum.pointer, s.baseAddress!)
         }
     }
 
@@ -85,34 +92,51 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         try checkShape(states)
         lock.lock(); defer { lock.unlock() }
         var out = states
+        var term = [C](repeating: .zero, count: batchSize * modes)
         out.withUnsafeMutableBufferPointer { s in
-            spectrum.withUnsafeMutableBufferPointer { v in
-                scratch.withUnsafeMutableBufferPointer { o in
-                    fft.forward(s.baseAddress!, v.baseAddress!)
-                    nonlinear(v.baseAddress!, o.baseAddress!)
-                    fft.inverse(o.baseAddress!, s.baseAddress!)
-                }
+            term.withUnsafeMutableBufferPointer { t in
+                toSpectrum(s.baseAddress!, spectrum.pointer)
+                nonlinear(spectrum.pointer, t.baseAddress!)
+                toReal(t.baseAddress!, s.baseAddress!)
             }
-            for i in 0..<s.count { s[i] /= Scalar(n) }
         }
         return out
+    }
+
+    /// `F u` of `batchSize` real fields (the padding field of a batch of one stays zero).
+    func toSpectrum(_ u: UnsafePointer<Scalar>, _ out: UnsafeMutablePointer<C>) {
+        real.pointer.update(from: u, count: batchSize * n)
+        fft.forward(real.pointer, scratch.pointer)
+        out.update(from: scratch.pointer, count: batchSize * modes)
+    }
+
+    /// `F⁻¹(x̂) / n` of `batchSize` half spectra (the input is preserved).
+    func toReal(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<Scalar>) {
+        scratch.pointer.update(from: x, count: batchSize * modes)
+        clearPadding(scratch.pointer)
+        fft.inverse(scratch.pointer, real.pointer)
+        let scale = Scalar(1) / Scalar(n)
+        for i in 0..<(batchSize * n) { out[i] = real.pointer[i] * scale }
+    }
+
+    /// Zeroes the padding half spectrum of a batch of one (the c2r transform destroys its input,
+    /// so the padding must be reset before each inverse).
+    @inline(__always) func clearPadding(_ t: UnsafeMutablePointer<C>) {
+        if fftBatch > batchSize { (t + batchSize * modes).update(repeating: .zero, count: (fftBatch - batchSize) * modes) }
     }
 
     /// `N̂(x̂) = g · F[(F⁻¹x̂)²]` for the whole batch (two batched transforms).
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
         let count = batchSize * modes
-        scratch.withUnsafeMutableBufferPointer { t in
-            real.withUnsafeMutableBufferPointer { r in
-                t.baseAddress!.update(from: x, count: count)
-                fft.inverse(t.baseAddress!, r.baseAddress!)
-                for i in 0..<r.count { r[i] *= r[i] }
-                fft.forward(r.baseAddress!, out)
-            }
-        }
+        let t = scratch.pointer, r = real.pointer, p = product.pointer
+        t.update(from: x, count: count)
+        clearPadding(t)
+        fft.inverse(t, r)
+        for i in 0..<(batchSize * n) { r[i] *= r[i] }
+        fft.forward(r, p)
         g.withUnsafeBufferPointer { g in
             for b in 0..<batchSize {
-                let o = out + b * modes
-                for m in 0..<modes { o[m] = o[m] * g[m] }
+                for m in 0..<modes { out[b * modes + m] = p[b * modes + m] * g[m] }
             }
         }
     }

@@ -1,0 +1,284 @@
+import Corrector
+import Foundation
+
+/// The mean squared error of a corrector network's output against a target, as a
+/// ``ZOObjective`` with feature reuse (DeepZero §5):
+///
+///   f(θ) = 1/N Σ (C_θ(x) − t)²,   N = number of output elements, summed in Float64.
+///
+/// ``prepare(at:)`` runs one full forward pass and caches every layer's input and
+/// pre-activation. A query perturbing a parameter of layer k then never recomputes layers < k.
+/// How much more it saves is the ``Evaluation`` mode:
+///
+/// - ``Evaluation/naive``: a full forward pass per query (DeepZero's `cge()` without reuse).
+/// - ``Evaluation/resume``: restart at layer k from the cached a_k (bit-identical to naive).
+/// - ``Evaluation/channelUpdate``: a weight W_k[o, c, i, j] changes only channel o of z_k, by
+///   δ · shift(a_k[c]); layers > k are recomputed in full.
+/// - ``Evaluation/channelDelta`` (default): as `channelUpdate`, and layer k+1 is updated, not
+///   recomputed: only channel o of a_{k+1} changed, so z_{k+1} += W_{k+1}[:, o] ∗ Δa_{k+1}[o], a
+///   convolution with ONE input channel (a factor in_{k+1} cheaper); if layer k is the output
+///   layer, only the loss terms of output channel o are recomputed.
+///
+/// The last two add the perturbation after (not inside) a convolution's sum, so their losses
+/// differ from naive recomputation by float32 rounding of the changed activations (relative
+/// ~1e-7 of the loss, see the tests); unchanged activations are bit-identical. Networks with
+/// residual connections use `channelUpdate` when `channelDelta` is requested.
+public final class NetworkObjective: ZOObjective {
+    public enum Evaluation: String, Sendable, CaseIterable {
+        case naive, resume, channelUpdate, channelDelta
+    }
+
+    public private(set) var network: Network
+    public let input: Tensor<Float>
+    public let target: Tensor<Float>
+    public let evaluation: Evaluation
+    private let cache = ActivationCache()
+    private let workspace = NetworkWorkspace()
+    private var output = Tensor<Float>(shape: [0], scalars: [])
+    /// Σ over batch and pixels of (y − t)² per output channel at the base point.
+    private var channelSums: [Double] = []
+    private let (batch, height, width): (Int, Int, Int)
+    private let outputCount: Int
+    // Scratch for channelDelta (one worker = one thread).
+    private var changed: [Float] = []      // new z_k[:, o] then Δa_{k+1}[:, o], [B, HW]
+    private var cols: [Float] = []         // im2col of one or all channels
+    private var bufferA: [Float] = []
+    private var bufferB: [Float] = []
+
+    /// An objective for `network` on `input` `[B, C_in, H, W]` with `target` `[B, C_out, H, W]`.
+    public init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
+        try network.validateInput(input)
+        let (b, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        guard target.shape == [b, network.architecture.outputChannels, h, w] else {
+            throw CorrectorError.invalidShape(expected: "[\(b), \(network.architecture.outputChannels), \(h), \(w)] target", found: target.shape)
+        }
+        self.network = network
+        self.input = input
+        self.target = target
+        self.evaluation = (evaluation == .channelDelta && network.layers.contains { $0.skipFrom != nil }) ? .channelUpdate : evaluation
+        (batch, height, width) = (b, h, w)
+        outputCount = target.count
+        let hw = h * w
+        let widest = network.layers.map { max($0.inputChannels, $0.outputChannels) }.max()!
+        changed = Array(repeating: 0, count: b * hw)
+        cols = Array(repeating: 0, count: (network.layers.map(\.columnLength).max()!) * hw)
+        bufferA = Array(repeating: 0, count: b * widest * hw)
+        bufferB = bufferA
+    }
+
+    public var parameterCount: Int { network.parameterCount }
+    public var parameters: [Float] { network.parameters }
+
+    /// The parameter groups (weights prunable, biases not) for sparse CGE and ZO-GraSP.
+    public var groups: [ParameterGroup] { Self.groups(of: network) }
+
+    public static func groups(of network: Network) -> [ParameterGroup] {
+        network.parameterViews.map { ParameterGroup(name: $0.name, range: $0.range, isPrunable: $0.kind == .weight) }
+    }
+
+    public func prepare(at parameters: [Float]) -> Double {
+        precondition(parameters.count == parameterCount)
+        network.parameters = parameters
+        try! network.forward(input, into: &output, cache: cache, workspace: workspace)
+        channelSums = Self.channelSums(output, target)
+        return channelSums.reduce(0, +) / Double(outputCount)
+    }
+
+    /// Σ (y − t)² per output channel, in a fixed order (channel, item, pixel).
+    static func channelSums(_ y: Tensor<Float>, _ t: Tensor<Float>) -> [Double] {
+        let (b, c) = (y.shape[0], y.shape[1]), hw = y.shape[2] * y.shape[3]
+        var sums = [Double](repeating: 0, count: c)
+        y.withUnsafeBufferPointer { yp in t.withUnsafeBufferPointer { tp in
+            for ch in 0..<c {
+                var s = 0.0
+                for i in 0..<b {
+                    let off = (i * c + ch) * hw
+                    for j in 0..<hw { let r = Double(yp[off + j]) - Double(tp[off + j]); s += r * r }
+                }
+                sums[ch] = s
+            }
+        } }
+        return sums
+    }
+
+    private func lossOfOutput() -> Double {
+        Self.channelSums(output, target).reduce(0, +) / Double(outputCount)
+    }
+
+    public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
+        var losses = [Double]()
+        losses.reserveCapacity(coordinates.count * steps.count)
+        for j in coordinates {
+            let saved = network.parameters[j]
+            for s in steps {
+                let perturbed = saved + s
+                switch evaluation {
+                case .naive:
+                    network.parameters[j] = perturbed
+                    try! network.forward(input, into: &output, cache: nil, workspace: workspace)
+                    network.parameters[j] = saved
+                    losses.append(lossOfOutput())
+                case .resume:
+                    network.parameters[j] = perturbed
+                    network.forward(resumingAt: network.layerIndex(ofParameter: j), cache: cache, workspace: workspace, into: &output)
+                    network.parameters[j] = saved
+                    losses.append(lossOfOutput())
+                case .channelUpdate:
+                    network.forward(perturbingParameter: j, by: perturbed - saved, cache: cache, workspace: workspace, into: &output)
+                    losses.append(lossOfOutput())
+                case .channelDelta:
+                    losses.append(channelDeltaLoss(j, delta: perturbed - saved))
+                }
+            }
+        }
+        return losses
+    }
+
+    public func directionLosses(along direction: [Float], steps: [Float]) -> [Double] {
+        let base = network.parameters
+        defer { network.parameters = base }
+        return steps.map { s in
+            var p = base
+            for i in p.indices { p[i] += s * direction[i] }
+            network.parameters = p
+            try! network.forward(input, into: &output, cache: nil, workspace: workspace)
+            return lossOfOutput()
+        }
+    }
+
+    public func makeWorker() -> any ZOObjective {
+        try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation)
+    }
+
+    /// Approximate floating-point operations of one query on coordinate j (multiply-adds count
+    /// 2, an activation 10), for load balancing and the benchmark's FLOP rates.
+    public func queryCost(ofCoordinate j: Int) -> Double { flops(ofQueryOn: j) }
+
+    public func flops(ofQueryOn j: Int) -> Double {
+        let layers = network.layers
+        let k = network.layerIndex(ofParameter: j)
+        let n = Double(batch * height * width)
+        func full(_ l: ConvolutionLayer) -> Double { n * (2 * Double(l.weightCount) + Double(l.outputChannels) * (l.activation == nil ? 3 : 10)) }
+        switch evaluation {
+        case .naive: return layers.map(full).reduce(0, +)
+        case .resume: return layers[k...].map(full).reduce(0, +)
+        case .channelUpdate: return n * 12 + layers[(k + 1)...].map(full).reduce(0, +)
+        case .channelDelta:
+            guard k + 1 < layers.count else { return n * 5 }
+            let next = layers[k + 1]
+            let delta = n * (12 + 2 * Double(next.outputChannels * next.kernelHeight * next.kernelWidth))
+                + n * Double(next.outputChannels) * (next.activation == nil ? 3 : 10)
+            return delta + layers[(k + 2)...].map(full).reduce(0, +)
+        }
+    }
+
+    /// Loss with parameter j increased by `delta`, by channel update + one-channel delta
+    /// convolution in the next layer (see ``Evaluation/channelDelta``).
+    private func channelDeltaLoss(_ j: Int, delta: Float) -> Double {
+        let loc = network.location(ofParameter: j)
+        let layers = network.layers
+        let k = loc.layer, layer = layers[k], o = loc.outputChannel
+        let (b, h, w) = (batch, height, width), hw = h * w
+        let cout = layer.outputChannels
+        let norm = network.normalization
+        return changed.withUnsafeMutableBufferPointer { chBuf in
+            let ch = chBuf.baseAddress!
+            // 1. New z_k[:, o] for every item.
+            let z0 = cache.preActivationPointer(k), a = cache.inputPointer(k)
+            for i in 0..<b {
+                let dst = ch + i * hw
+                dst.update(from: z0 + (i * cout + o) * hw, count: hw)
+                if loc.kind == .bias {
+                    for p in 0..<hw { dst[p] += delta }
+                } else {
+                    Convolution.addShifted(a + (i * layer.inputChannels + loc.inputChannel) * hw, dst, alpha: delta,
+                                           offsetY: loc.kernelY - layer.kernelHeight / 2, offsetX: loc.kernelX - layer.kernelWidth / 2,
+                                           height: h, width: w, padding: layer.padding)
+                }
+            }
+            // 2a. Output layer: only channel o's loss terms change.
+            guard let activation = layer.activation else {
+                var sum = 0.0
+                let m = norm.outputMean[o], s = norm.outputScale[o]
+                target.withUnsafeBufferPointer { t in
+                    for i in 0..<b {
+                        let tt = t.baseAddress! + (i * cout + o) * hw, zz = ch + i * hw
+                        for p in 0..<hw { let r = Double(zz[p] * s + m) - Double(tt[p]); sum += r * r }
+                    }
+                }
+                var total = 0.0
+                for c in 0..<cout { total += c == o ? sum : channelSums[c] }
+                return total / Double(outputCount)
+            }
+            // 2b. Δa_{k+1}[:, o] = f(z'_k[:, o]) − f(z_k[:, o]), in place (same f both sides).
+            for i in 0..<b {
+                FastActivation.difference(activation, ch + i * hw, z0 + (i * cout + o) * hw, ch + i * hw, count: hw)
+            }
+            // 3. z'_{k+1} = z_{k+1} + W_{k+1}[:, o] ∗ Δa (one input channel) into bufferA.
+            let next = layers[k + 1]
+            let kk = next.kernelHeight * next.kernelWidth, nout = next.outputChannels
+            return network.parameters.withUnsafeBufferPointer { params in
+                bufferA.withUnsafeMutableBufferPointer { za in bufferB.withUnsafeMutableBufferPointer { ab in
+                    cols.withUnsafeMutableBufferPointer { colBuf in
+                        let z = za.baseAddress!, colp = colBuf.baseAddress!, da = ab.baseAddress!
+                        z.update(from: cache.preActivationPointer(k + 1), count: b * nout * hw)
+                        let wSlice = params.baseAddress! + next.weightOffset + o * kk
+                        for i in 0..<b {
+                            Convolution.im2col(ch + i * hw, colp, channels: 1, kernelHeight: next.kernelHeight,
+                                               kernelWidth: next.kernelWidth, height: h, width: w, padding: next.padding)
+                            BLAS.sgemm(m: nout, n: hw, k: kk, a: wSlice, lda: next.columnLength, b: colp, ldb: hw,
+                                       beta: 1, c: z + i * nout * hw, ldc: hw)
+                        }
+                        // 4. Later layers as deltas too: Δa_{l+1} = f(z'_l) − f(z_l), then
+                        // z'_{l+1} = z_{l+1} + W_{l+1} ∗ Δa_{l+1} (a full convolution, no bias).
+                        var l = k + 1
+                        while let act = layers[l].activation {
+                            let cl = layers[l].outputChannels
+                            FastActivation.difference(act, z, cache.preActivationPointer(l), da, count: b * cl * hw)
+                            let layer = layers[l + 1]
+                            z.update(from: cache.preActivationPointer(l + 1), count: b * layer.outputChannels * hw)
+                            let pointwise = layer.kernelHeight * layer.kernelWidth == 1
+                            for i in 0..<b {
+                                let x = da + i * cl * hw
+                                if !pointwise {
+                                    Convolution.im2col(x, colp, channels: cl, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
+                                                       height: h, width: w, padding: layer.padding)
+                                }
+                                BLAS.sgemm(m: layer.outputChannels, n: hw, k: layer.columnLength, a: params.baseAddress! + layer.weightOffset,
+                                           lda: layer.columnLength, b: pointwise ? UnsafePointer(x) : UnsafePointer(colp), ldb: hw,
+                                           beta: 1, c: z + i * layer.outputChannels * hw, ldc: hw)
+                            }
+                            l += 1
+                        }
+                        // z = normalised output.
+                        var total = 0.0
+                        target.withUnsafeBufferPointer { t in
+                            let oc = layers[l].outputChannels
+                            for c in 0..<oc {
+                                let m = norm.outputMean[c], s = norm.outputScale[c]
+                                var sum = 0.0
+                                for i in 0..<b {
+                                    let off = (i * oc + c) * hw
+                                    for p in 0..<hw { let r = Double(z[off + p] * s + m) - Double(t[off + p]); sum += r * r }
+                                }
+                                total += sum
+                            }
+                        }
+                        return total / Double(outputCount)
+                    }
+                } }
+            }
+        }
+    }
+
+    /// The exact gradient ∇f(θ) by backpropagation (for tests, exact GraSP and FO baselines).
+    public func backpropGradient(at parameters: [Float]) -> (loss: Double, gradient: [Float]) {
+        let loss = prepare(at: parameters)
+        var g = Tensor<Float>(shape: output.shape)
+        let scale = Float(2) / Float(outputCount)
+        for i in 0..<g.count { g.scalars[i] = scale * (output.scalars[i] - target.scalars[i]) }
+        var gradient = [Float](repeating: 0, count: parameterCount)
+        network.backward(outputGradient: g, cache: cache, workspace: workspace, parameterGradient: &gradient, inputGradient: false)
+        return (loss, gradient)
+    }
+}

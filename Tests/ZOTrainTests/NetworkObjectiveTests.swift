@@ -1,0 +1,127 @@
+import Corrector
+import XCTest
+import ZOTrain
+
+/// The tiny corrector (3→8→8→2, 5×5, tanh) on small fields, its target from a "teacher" network.
+enum TinyProblem {
+    static func make(batch: Int = 2, height: Int = 12, width: Int = 10, evaluation: NetworkObjective.Evaluation = .channelDelta,
+                     architecture: NetworkArchitecture = .tiny) -> NetworkObjective {
+        var rng = SplitMix64(seed: 99)
+        let input = Tensor<Float>(shape: [batch, architecture.inputChannels, height, width]) { _ in Float(2 * rng.nextUniform() - 1) }
+        let teacher = try! Network(architecture: architecture, seed: 1)
+        // Teacher output plus noise: the student cannot fit it exactly, so a minimum has a
+        // non-zero residual (as in real training) and curvature where the gradient vanishes.
+        var target = try! teacher.forward(input)
+        for i in 0..<target.count { target.scalars[i] += Float(0.1 * rng.nextGaussian()) }
+        let student = try! Network(architecture: architecture, seed: 2)
+        return try! NetworkObjective(network: student, input: input, target: target, evaluation: evaluation)
+    }
+
+    /// Trains the student with backprop + Adam: near-minimum weights.
+    static func trained(_ objective: NetworkObjective, iterations: Int) -> [Float] {
+        var theta = objective.parameters
+        var adam = Adam(parameterCount: theta.count)
+        let schedule = CosineSchedule(base: 1e-2, totalIterations: iterations, minimum: 1e-4)
+        for t in 0..<iterations {
+            let g = objective.backpropGradient(at: theta).gradient
+            adam.update(&theta, along: g, learningRate: schedule.rate(at: t))
+        }
+        return theta
+    }
+}
+
+final class NetworkObjectiveTests: XCTestCase {
+    /// Every evaluation mode gives the losses of full recomputation: `resume` bit for bit,
+    /// `channelUpdate`/`channelDelta` within 1e-6 relative (they add δ·a to a cached sum instead
+    /// of re-summing the convolution, so the changed activations round differently).
+    func testFeatureReuseMatchesFullRecomputation() {
+        let naive = TinyProblem.make(evaluation: .naive)
+        let theta = naive.parameters
+        // Coordinates from every layer's weights and biases.
+        let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
+        let steps: [Float] = [1e-3, -1e-3, 0.05]
+        _ = naive.prepare(at: theta)
+        let reference = naive.coordinateLosses(coords[...], steps: steps)
+        for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
+            let objective = TinyProblem.make(evaluation: mode)
+            XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
+            let losses = objective.coordinateLosses(coords[...], steps: steps)
+            var worst = 0.0
+            for i in losses.indices { worst = max(worst, abs(losses[i] - reference[i]) / reference[i]) }
+            if mode == .resume {
+                XCTAssertEqual(losses, reference, "resume must be bit-identical")
+            } else {
+                XCTAssertLessThan(worst, 1e-6, "\(mode)")
+            }
+            print("feature reuse \(mode): max relative loss difference to full recomputation \(worst)")
+            XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
+        }
+    }
+
+    /// CGE at μ = 1e-3 equals the backprop gradient at initialisation (cosine > 0.999), for
+    /// forward and central differences.
+    func testCGEMatchesBackpropAtInitialisation() {
+        let objective = TinyProblem.make()
+        let theta = objective.parameters
+        let exact = objective.backpropGradient(at: theta).gradient
+        for scheme in DifferenceScheme.allCases {
+            var cge = CoordinateGradientEstimator(scheme: scheme, mu: 1e-3)
+            let g = cge.estimate(at: theta, objective: objective).gradient
+            let cosine = Analytic.cosine(g, exact)
+            print("tiny network at init, \(scheme) CGE μ = 1e-3: cosine to backprop \(cosine)")
+            XCTAssertGreaterThan(cosine, 0.999, "\(scheme)")
+        }
+    }
+
+    /// Near a minimum (the student trained by backprop + Adam until the loss fell ~100×), the
+    /// default estimator (central, μ = 1e-3) in float32 keeps cosine > 0.99 to backprop.
+    func testDefaultEstimatorNearMinimum() {
+        // More outputs (3 · 2 · 24 · 20 = 2880) than parameters (2618) and a noisy target: the
+        // minimum is not an exact fit.
+        let objective = TinyProblem.make(batch: 3, height: 24, width: 20)
+        let initialLoss = objective.prepare(at: objective.parameters)
+        let theta = TinyProblem.trained(objective, iterations: 400)
+        let (loss, exact) = objective.backpropGradient(at: theta)
+        print("near-minimum test: loss \(initialLoss) → \(loss), |g| \(exact.reduce(0) { $0 + Double($1 * $1) }.squareRoot())")
+        XCTAssertLessThan(loss, initialLoss / 5)
+        var results: [String: Double] = [:]
+        for (scheme, mu) in [(DifferenceScheme.forward, Float(1e-3)), (.forward, 1e-4)] {
+            var cge = CoordinateGradientEstimator(scheme: scheme, mu: mu)
+            results["\(scheme) μ=\(mu)"] = Analytic.cosine(cge.estimate(at: theta, objective: objective).gradient, exact)
+        }
+        var defaultCGE = CoordinateGradientEstimator()
+        XCTAssertEqual(defaultCGE.scheme, .central)
+        let cosine = Analytic.cosine(defaultCGE.estimate(at: theta, objective: objective).gradient, exact)
+        print("tiny network near minimum, cosine to backprop: default (central μ=\(defaultCGE.mu)) \(cosine), \(results.sorted { $0.key < $1.key })")
+        XCTAssertGreaterThan(cosine, 0.99)
+    }
+
+    /// 1 and 2 threads give bit-identical gradients with feature reuse (workers own caches).
+    func testThreadsGiveIdenticalGradients() {
+        let objective = TinyProblem.make()
+        let theta = objective.parameters
+        var cge = CoordinateGradientEstimator()
+        let one = cge.estimate(at: theta, using: QueryPool(objective, threads: 1), iteration: 0)
+        let two = cge.estimate(at: theta, using: QueryPool(objective, threads: 2), iteration: 0)
+        XCTAssertEqual(one.gradient.map(\.bitPattern), two.gradient.map(\.bitPattern))
+        XCTAssertEqual(one.loss, two.loss)
+    }
+
+    /// ZO-GraSP keeps much the same weights as exact GraSP (Hg from backprop gradients) on the
+    /// tiny network at initialisation: the kept-set overlap beats random pruning (= 1 − sparsity).
+    func testZOGraSPRanksLikeExactGraSP() {
+        let objective = TinyProblem.make()
+        let theta = objective.parameters
+        let groups = objective.groups
+        let sparsity = 0.8
+        let exact = ZOGraSP.scores(at: theta, step: 5e-3) { objective.backpropGradient(at: $0).gradient }
+        let zo = ZOGraSP(directions: 192, mu: 5e-3, seed: 0).scores(at: theta, using: QueryPool(objective, threads: 2))
+        let keptExact = Set(LayerPruningRatios.keptCoordinates(scores: exact, groups: groups, sparsity: sparsity))
+        let keptZO = Set(LayerPruningRatios.keptCoordinates(scores: zo, groups: groups, sparsity: sparsity))
+        let overlap = Double(keptExact.intersection(keptZO).count) / Double(keptExact.count)
+        let ratiosExact = LayerPruningRatios.globalPruning(scores: exact, groups: groups, sparsity: sparsity)
+        let ratiosZO = LayerPruningRatios.globalPruning(scores: zo, groups: groups, sparsity: sparsity)
+        print("ZO-GraSP vs exact GraSP on tiny (d = \(theta.count), q = 192, sparsity 0.8): kept-set overlap \(overlap) (random: 0.2); LPRs exact \(ratiosExact.layers.map(\.ratio)), ZO \(ratiosZO.layers.map(\.ratio))")
+        XCTAssertGreaterThan(overlap, 0.3)
+    }
+}

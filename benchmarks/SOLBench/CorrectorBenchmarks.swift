@@ -1,0 +1,62 @@
+import SOL
+import Corrector
+
+/// Corrector forward and forward+backward on a 32 × 64 field (H = 64, W = 32, the Solver-in-the-Loop
+/// source grid), batch 1 and 16, for the presets; plus the feature-reuse queries the ZO engine
+/// makes (resume at the last layer, single-coordinate channel update). GFLOP/s counts 2 flops
+/// per multiply-add of the convolutions (forward), 3× that for forward + backward.
+let correctorSuite = BenchmarkSuite(name: "corrector") {
+    var benchmarks: [Benchmark] = []
+    let (h, w) = (64, 32)
+    for preset in NetworkArchitecture.Preset.allCases {
+        let arch = NetworkArchitecture.preset(preset, inputChannels: 3, outputChannels: 2, activation: .tanh, padding: .zero)
+        let net = try! Network(architecture: arch, seed: 1)
+        for batch in [1, 16] {
+            var rng = SplitMix64(seed: 2)
+            let x = Tensor<Float>(shape: [batch, 3, h, w], scalars: (0..<(batch * 3 * h * w)).map { _ in Float(rng.nextUniform() - 0.5) })
+            let g = Tensor<Float>(repeating: 1e-3, shape: [batch, 2, h, w])
+            let flops = arch.forwardFlops(height: h, width: w) * Double(batch)
+            let ws = NetworkWorkspace(), cache = ActivationCache()
+            var y = Tensor<Float>(shape: [1])
+            var grad = [Float](repeating: 0, count: net.parameterCount)
+            let name = "\(preset) (\(arch.parameterCount / 1000)k) B=\(batch)"
+            benchmarks.append(Benchmark(name: "\(name) forward", flops: flops, items: Double(batch), unit: "fields") {
+                try! net.forward(x, into: &y, workspace: ws)
+            })
+            benchmarks.append(Benchmark(name: "\(name) forward+backward", flops: 3 * flops, items: Double(batch), unit: "fields") {
+                try! net.forward(x, into: &y, cache: cache, workspace: ws)
+                net.backward(outputGradient: g, cache: cache, workspace: ws, parameterGradient: &grad, inputGradient: true)
+            })
+            if batch == 16 {
+                benchmarks.append(Benchmark(name: "\(name) forward, 2 BLAS threads", flops: flops, items: Double(batch), unit: "fields") {
+                    BLAS.setThreads(2)
+                    try! net.forward(x, into: &y, workspace: ws)
+                    BLAS.setThreads(1)
+                })
+                benchmarks.append(Benchmark(name: "\(name) forward+backward, 2 BLAS threads", flops: 3 * flops, items: Double(batch), unit: "fields") {
+                    BLAS.setThreads(2)
+                    try! net.forward(x, into: &y, cache: cache, workspace: ws)
+                    net.backward(outputGradient: g, cache: cache, workspace: ws, parameterGradient: &grad, inputGradient: true)
+                    BLAS.setThreads(1)
+                })
+            }
+            if batch == 1 {
+                // ZO queries with feature reuse (cache filled once): resume at the output layer, and the
+                // channel update of a weight in the middle layer.
+                _ = try! net.forward(x, cache: cache, workspace: ws)
+                let last = net.layers.count - 1
+                benchmarks.append(Benchmark(name: "\(name) query: resume at last layer", items: 1, unit: "queries") {
+                    net.forward(resumingAt: last, cache: cache, workspace: ws, into: &y)
+                })
+                let mid = net.view(layer: net.layers.count / 2, .weight).offset + 7
+                benchmarks.append(Benchmark(name: "\(name) query: channel update, layer \(net.layers.count / 2)", items: 1, unit: "queries") {
+                    net.forward(perturbingParameter: mid, by: 1e-3, cache: cache, workspace: ws, into: &y)
+                })
+                benchmarks.append(Benchmark(name: "\(name) query: resume at layer \(net.layers.count / 2)", items: 1, unit: "queries") {
+                    net.forward(resumingAt: net.layers.count / 2, cache: cache, workspace: ws, into: &y)
+                })
+            }
+        }
+    }
+    return benchmarks
+}

@@ -1,0 +1,39 @@
+import SOL
+import Corrector
+import ZOTrain
+
+/// CGE query throughput of the ZO engine on the `tiny` and `small` correctors: a 32 × 64 field
+/// (H = 64, W = 32), batch 3, MSE against a target; every feature-reuse mode with 1 and 2
+/// threads. One call queries a fixed sample of coordinates spread evenly over all layers (every
+/// s-th parameter), so the rate is the mean over the network's layer mix.
+let zoSuite = BenchmarkSuite(name: "zo") {
+    var benchmarks: [Benchmark] = []
+    for (name, architecture) in [("tiny", NetworkArchitecture.tiny), ("small", NetworkArchitecture.small)] {
+        var rng = SplitMix64(seed: 1)
+        let input = Tensor<Float>(shape: [3, 3, 64, 32]) { _ in Float(2 * rng.nextUniform() - 1) }
+        let target = Tensor<Float>(shape: [3, 2, 64, 32]) { _ in Float(rng.nextGaussian()) }
+        let network = try! Network(architecture: architecture, seed: 0)
+        let d = network.parameterCount
+        for mode in NetworkObjective.Evaluation.allCases {
+            let sampleSize = mode == .naive || mode == .resume ? (name == "tiny" ? 64 : 8) : (name == "tiny" ? 512 : 256)
+            let sample = Array(stride(from: 0, to: d, by: max(1, d / sampleSize)))
+            for threads in [1, 2] {
+                let objective = try! NetworkObjective(network: network, input: input, target: target, evaluation: mode)
+                let pool = QueryPool(objective, threads: threads)
+                _ = pool.prepare(at: network.parameters)
+                let flops = sample.reduce(0.0) { $0 + objective.flops(ofQueryOn: $1) }
+                benchmarks.append(Benchmark(name: "CGE \(name) (d = \(d)) \(mode), \(threads) thread\(threads > 1 ? "s" : "")",
+                                            flops: flops, items: Double(sample.count), unit: "queries") {
+                    _ = pool.coordinateLosses(sample, steps: [1e-3])
+                })
+            }
+        }
+        // One full forward pass (the unit of the naive mode), for reference.
+        let objective = try! NetworkObjective(network: network, input: input, target: target, evaluation: .naive)
+        benchmarks.append(Benchmark(name: "forward + loss \(name) (prepare)", flops: architecture.forwardFlops(height: 64, width: 32) * 3,
+                                    items: 1, unit: "passes") {
+            _ = objective.prepare(at: network.parameters)
+        })
+    }
+    return benchmarks
+}
