@@ -5,6 +5,8 @@ extension BurgersSimulator {
     /// forward pass is recomputed storing the ETDRK4 stages, then ``ETDRK4/adjoint(_:record:nonlinearVJP:)``
     /// runs backwards through the sub-steps. With `N(u) = G(u²)`, `dN(u)ᵀ w = 2 u · Gᵀ w`, and
     /// `Gᵀ` is the multiplier `conj(g)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         try checkShape(cotangent)
@@ -42,6 +44,8 @@ extension BurgersSimulator {
     }
 
     /// `dN(x)ᵀ ŵ = 2 F[(F⁻¹x̂) · F⁻¹(conj(g) ŵ)]` in the transform representation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func nonlinearVJP(_ x: UnsafePointer<C>, _ w: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
         let count = batchSize * modes, points = batchSize * n
         let t = scratch.pointer, xr = real.pointer, wr = real2.pointer, p = product.pointer
@@ -50,7 +54,8 @@ extension BurgersSimulator {
         fft.inverse(t, xr)
         g.withUnsafeBufferPointer { g in
             for b in 0..<batchSize {
-                for m in 0..<modes { t[b * modes + m] = w[b * modes + m] * g[m].conjugate }
+                for m in 0..<modes { let z = w[b * modes + m], gi = -g[m].imaginary  // conj(i·g) = −i·g
+                    t[b * modes + m] = C(-gi * z.imaginary, gi * z.real) }
             }
         }
         clearPadding(t)

@@ -74,6 +74,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         real2 = Buffer(count: fftBatch * n, zero: 0)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ states: inout Tensor<Scalar>) throws {
         try checkShape(states)
         lock.lock(); defer { lock.unlock() }
@@ -88,6 +90,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
 
     /// The explicit term `N(u) = −½ ∂ₓ P(u²)` in real space, for tests and diagnostics
     /// (`[B, 1, 1, N]` in and out).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func nonlinearTerm(_ states: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         lock.lock(); defer { lock.unlock() }
@@ -104,6 +108,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
     }
 
     /// `F u` of `batchSize` real fields (the padding field of a batch of one stays zero).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func toSpectrum(_ u: UnsafePointer<Scalar>, _ out: UnsafeMutablePointer<C>) {
         real.pointer.update(from: u, count: batchSize * n)
         fft.forward(real.pointer, scratch.pointer)
@@ -111,6 +117,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
     }
 
     /// `F⁻¹(x̂) / n` of `batchSize` half spectra (the input is preserved).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func toReal(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<Scalar>) {
         scratch.pointer.update(from: x, count: batchSize * modes)
         clearPadding(scratch.pointer)
@@ -126,6 +134,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
     }
 
     /// `N̂(x̂) = g · F[(F⁻¹x̂)²]` for the whole batch (two batched transforms).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
         let count = batchSize * modes
         let t = scratch.pointer, r = real.pointer, p = product.pointer
@@ -136,7 +146,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         fft.forward(r, p)
         g.withUnsafeBufferPointer { g in
             for b in 0..<batchSize {
-                for m in 0..<modes { out[b * modes + m] = p[b * modes + m] * g[m] }
+                for m in 0..<modes { let z = p[b * modes + m], gi = g[m].imaginary
+                    out[b * modes + m] = C(-gi * z.imaginary, gi * z.real) }
             }
         }
     }

@@ -6,6 +6,8 @@ extension KolmogorovSimulator {
     /// whose transpose is the conjugate multiplier; the advection term
     /// `N(ω) = −Dx P(uω) − Dy P(vω)` with `u = A₁ω`, `v = A₂ω` has
     /// `dN(ω)ᵀ w = −[A₁ᵀ(ω p) + u p + A₂ᵀ(ω q) + v q]`, `p = (Dx P)ᵀ w`, `q = (Dy P)ᵀ w`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         try checkShape(cotangent)
@@ -88,6 +90,8 @@ extension KolmogorovSimulator {
     }
 
     /// `dN(x̂)ᵀ ŵ` in the transform representation (see ``stepVJP(at:cotangent:)``).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func nonlinearVJP(_ x: UnsafePointer<C>, _ wbar: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>,
                       workspace ws: inout VJPWorkspace) {
         let count = batchSize * modes, total = batchSize * n * n

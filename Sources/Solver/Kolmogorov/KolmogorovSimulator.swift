@@ -107,6 +107,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         realTwo = [Scalar](repeating: 0, count: 2 * batch * n * n)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ states: inout Tensor<Scalar>) throws {
         try checkShape(states)
         lock.lock(); defer { lock.unlock() }
@@ -124,6 +126,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     }
 
     /// Vorticity `ω = ∂x vy − ∂y vx` of velocity states: `[B, 2, n, n]` → `[B, 1, n, n]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func vorticity(_ states: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         let vs = fft2.forward(states)
@@ -136,6 +140,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
 
     /// The explicit term `N(ω) = −∇·(u ω) + f` (dealiased) in real space, for tests and
     /// diagnostics: velocity states `[B, 2, n, n]` in, `[B, 1, n, n]` out.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func nonlinearTerm(_ states: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         lock.lock(); defer { lock.unlock() }
@@ -153,6 +159,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     }
 
     /// `ω̂ = i k_x v̂_y − i k_y v̂_x` for every batch item.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func curl(_ vs: UnsafePointer<C>, into w: UnsafeMutablePointer<C>) {
         kx.withUnsafeBufferPointer { kx in ky.withUnsafeBufferPointer { ky in
             for b in 0..<batchSize {
@@ -168,6 +176,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     /// Velocity spectrum from vorticity: `v̂x = i k_y ω̂/|k|²`, `v̂y = −i k_x ω̂/|k|²`, scaled by
     /// `1/n²` (ready for the unnormalised inverse); the mean modes (entry 0 of each component,
     /// which still hold the input's transform) are multiplied by `meanFactor/n²`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func velocity(from w: UnsafePointer<C>, into vs: UnsafeMutablePointer<C>, meanFactor: Scalar) {
         let scale = Scalar(1) / Scalar(n * n)
         kx.withUnsafeBufferPointer { kx in ky.withUnsafeBufferPointer { ky in inverseK2.withUnsafeBufferPointer { ik2 in
@@ -187,6 +197,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     }
 
     /// `N̂(ω̂) = −i k_x P F[u ω] − i k_y P F[v ω] + f̂` (3 batched inverse, 2 batched forward transforms).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
         let count = batchSize * modes, points = n * n, total = batchSize * points
         three.withUnsafeMutableBufferPointer { t in realThree.withUnsafeMutableBufferPointer { r in

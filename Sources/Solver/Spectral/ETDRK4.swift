@@ -73,6 +73,8 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     /// Advances `v` (``count`` entries) by one step. `nonlinear(x, out)` writes `N(x)` to `out`.
     /// If `record` is given, the stage values `v, a, b, c` are stored there (``recordCount``
     /// entries) for ``adjoint(_:record:nonlinearVJP:)``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ v: UnsafeMutablePointer<C>, record: UnsafeMutablePointer<C>? = nil,
                      nonlinear: (UnsafePointer<C>, UnsafeMutablePointer<C>) -> Void) {
         let n = count
@@ -112,6 +114,8 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     /// cotangent of its input. `record` holds the stage values stored by ``step(_:record:nonlinear:)``;
     /// `nonlinearVJP(x, w, out)` writes `dN(x)ᵀ w` to `out`. All spectra represent real fields
     /// (cotangents are represented by the transform of the real-space cotangent).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func adjoint(_ w: UnsafeMutablePointer<C>, record: UnsafePointer<C>,
                         nonlinearVJP: (UnsafePointer<C>, UnsafePointer<C>, UnsafeMutablePointer<C>) -> Void) {
         let n = count

@@ -11,6 +11,8 @@ import SOLCore
 /// divergence-free. Cell averaging would damp every retained mode by a sinc factor.
 public enum SpectralTruncation {
     /// `[B, C, Hr, Wr]` to `[B, C, H, W]` (`H = Hr = 1` for 1D fields).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func downsample<S: FFTScalar>(_ x: Tensor<S>, to grid: [Int]) -> Tensor<S> {
         precondition(x.rank == 4 && grid.count == 2, "SpectralTruncation: expected [B, C, H, W] and a 2D grid")
         let (hr, wr, h, w) = (x.shape[2], x.shape[3], grid[0], grid[1])
