@@ -23,6 +23,7 @@ public final class Progress: @unchecked Sendable {
     private var lastDraw = Date.distantPast
     private var lastDecile = -1
     private var finished = false
+    private var detail = ""
 
     /// - Parameters:
     ///   - isTerminal: draw a bar (default: standard error is a terminal).
@@ -39,10 +40,11 @@ public final class Progress: @unchecked Sendable {
     /// Units completed so far.
     public var completed: Int { lock.withLock { done } }
 
-    /// Marks `count` more units done.
-    public func advance(by count: Int = 1) {
+    /// Marks `count` more units done; `detail` (e.g. the current loss) is shown after the ETA.
+    public func advance(by count: Int = 1, detail: String? = nil) {
         lock.withLock {
             done = min(total, done + count)
+            if let detail { self.detail = detail }
             report(force: false)
         }
     }
@@ -77,18 +79,18 @@ public final class Progress: @unchecked Sendable {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             write(String(format: "\r\u{1B}[K%@ [%@] %3.0f%% %d/%d %@ %.3g/s ETA %@", label, bar, fraction * 100, done, total,
-                         unit, rate, Self.clock(eta)))
+                         unit, rate, Self.clock(eta)) + (detail.isEmpty ? "" : " " + detail))
         } else {
             let decile = Int(fraction * 10)
             guard decile > lastDecile else { return }
             lastDecile = decile
-            write(String(format: "%@: %d/%d %@ (%.0f%%), %.3g/s, %@ elapsed\n", label, done, total, unit, fraction * 100, rate,
-                         Self.clock(elapsed)))
+            write(String(format: "%@: %d/%d %@ (%.0f%%), %.3g/s, %@ elapsed", label, done, total, unit, fraction * 100, rate,
+                         Self.clock(elapsed)) + (detail.isEmpty ? "" : ", " + detail) + "\n")
         }
     }
 
     /// `m:ss` or `h:mm:ss`.
-    static func clock(_ seconds: Double) -> String {
+    public static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

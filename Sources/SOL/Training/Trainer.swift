@@ -115,15 +115,17 @@ public final class Trainer {
         log = try TrainingLog(path: TrainingLog.path(forCheckpoint: output), keepingThrough: resumed ? iteration : nil)
     }
 
-    /// Runs until `configuration.iterations`, calling `progress` after every iteration.
+    /// Runs until `configuration.iterations` (or stops early after iteration `stop`, leaving a
+    /// checkpoint to resume from, as a killed run would), calling `progress` after every iteration.
     @discardableResult
-    public func run(progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
+    public func run(stoppingAfter stop: Int? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
+        let end = min(stop ?? configuration.iterations, configuration.iterations)
         let start = Date()
         let elapsedBefore = metadata.elapsedSeconds
         var lastLoss = Double.nan
         var recentQueries = 0
         var recentStart = Date()
-        while iteration < configuration.iterations {
+        while iteration < end {
             let i = iteration
             let batch = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(i),
                                          unroll: configuration.effectiveUnroll)
@@ -152,13 +154,15 @@ public final class Trainer {
             }
             progress(TrainingProgress(iteration: iteration, iterations: configuration.iterations, epoch: epoch, loss: step.loss,
                                       learningRate: Double(lr), queries: metadata.queries, queriesPerSecond: qps, elapsed: elapsed))
-            if iteration % configuration.checkpointInterval == 0 || iteration == configuration.iterations {
+            if iteration % configuration.checkpointInterval == 0 || iteration == end {
                 metadata.elapsedSeconds = elapsed
                 try saveCheckpoint()
             }
         }
-        log.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: iteration / sampler.iterationsPerEpoch,
-                         loss: lastLoss, lr: 0, elapsed: metadata.elapsedSeconds, event: "done"))
+        if iteration == configuration.iterations {
+            log.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: iteration / sampler.iterationsPerEpoch,
+                             loss: lastLoss, lr: 0, elapsed: metadata.elapsedSeconds, event: "done"))
+        }
         return TrainingSummary(method: configuration.method, iterations: iteration, finalLoss: lastLoss,
                                elapsedSeconds: metadata.elapsedSeconds, queries: metadata.queries, checkpoint: output,
                                resumed: resumed)

@@ -100,16 +100,17 @@ enum TrainCommandRunner {
             let estimate = try trainer.estimatedSeconds()
             let perIteration = trainer.queriesPerIteration
             Console.note(String(format: "ZO-SOL: %d queries per iteration; estimated %@ for %d iterations on %d thread(s)",
-                                perIteration, Console.duration(estimate), configuration.iterations - trainer.iteration,
+                                perIteration, Progress.clock(estimate), configuration.iterations - trainer.iteration,
                                 configuration.threads))
             if estimate > 3600 {
                 Console.note("warning: this ZO budget takes more than an hour; lower --iterations, raise --sparsity or use more --threads/MPI ranks")
             }
         }
-        let bar = quiet ? nil : Console.ProgressLine(label: configuration.method.label, total: configuration.iterations)
+        let bar = quiet ? nil : Progress(total: configuration.iterations - trainer.iteration, label: configuration.method.label,
+                                         unit: "it")
         let summary = try trainer.run { p in
-            bar?.update(p.iteration, detail: String(format: "loss %.4g%@", p.loss,
-                                                    p.queriesPerSecond > 0 ? String(format: ", %.0f queries/s", p.queriesPerSecond) : ""))
+            bar?.advance(detail: String(format: "loss %.4g%@", p.loss,
+                                        p.queriesPerSecond > 0 ? String(format: ", %.0f queries/s", p.queriesPerSecond) : ""))
         }
         bar?.finish()
         return summary

@@ -1,0 +1,165 @@
+import Foundation
+import XCTest
+@testable import SOL
+
+/// End-to-end training on a small generated `burgers` dataset (N = 16, reference 64).
+final class TrainerTests: XCTestCase {
+    nonisolated(unsafe) static var datasetPath: String?
+    private var directory: String!
+
+    /// One dataset for the whole class: 3 training and 2 test simulations of 40 frames.
+    static func dataset() throws -> String {
+        if let path = datasetPath { return path }
+        let dir = NSTemporaryDirectory() + "sol-trainer-data-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/burgers.h5"
+        var scenario = BurgersScenario()
+        scenario.resolution = 16
+        _ = try PairGenerator(scenario: scenario, options: GenerationOptions(train: 3, test: 2, frames: 40, seed: 0))
+            .generate(to: path)
+        datasetPath = path
+        return path
+    }
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "sol-trainer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+
+    private func configuration(_ method: TrainingMethodKind, iterations: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.method = method
+        c.unroll = 3
+        c.iterations = iterations
+        c.batchSize = 3
+        c.threads = 2
+        c.optimizer.learningRate = 3e-3
+        c.zo.sparsity = 0.5
+        c.zo.redrawInterval = 1
+        c.checkpointInterval = 5
+        c.logInterval = 5
+        return c
+    }
+
+    /// Mean rollout loss of a network over a fixed set of training windows.
+    private func fixedLoss(_ network: Network, dataset: PairDataset, unroll: Int) throws -> Double {
+        let windows = (0..<dataset.train.count).flatMap { s in [0, 10, 20].map { (simulation: s, start: $0) } }
+        let batch = try RolloutBatch(dataset: dataset, records: dataset.train, windows: windows, unroll: unroll)
+        let loss = RolloutLoss(channelScales: [network.normalization.inputScale[0]])
+        return try RolloutEngine(scenario: dataset.scenario).loss(network, batch: batch, lossFunction: loss)
+    }
+
+    func testEveryMethodLowersItsTrainingLoss() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        for method in TrainingMethodKind.allCases {
+            let trainer = try Trainer(dataset: dataset, configuration: configuration(method, iterations: 80),
+                                      output: "\(directory!)/\(method.rawValue).h5")
+            let unroll = configuration(method, iterations: 1).effectiveUnroll
+            let before = try fixedLoss(trainer.network, dataset: dataset, unroll: unroll)
+            let summary = try trainer.run()
+            let after = try fixedLoss(trainer.network, dataset: dataset, unroll: unroll)
+            XCTAssertLessThan(after, 0.8 * before, "\(method.label): \(before) → \(after)")
+            XCTAssertEqual(summary.iterations, 80)
+            XCTAssertEqual(method == .zoSOL, summary.queries > 0)
+            let log = try TrainingLog.read(TrainingLog.path(forCheckpoint: "\(directory!)/\(method.rawValue).h5"))
+            XCTAssertEqual(log.filter { $0.event == nil }.map(\.iteration), Array(stride(from: 5, through: 80, by: 5)))
+            XCTAssertEqual(log.last?.event, "done")
+        }
+    }
+
+    /// A run of 20 iterations stopped after 10 (as if killed: its last checkpoint is at 10) and
+    /// resumed ends bit-identical to an uninterrupted run (network, optimizer state, log), for
+    /// FO-SOL and sparse ZO-SOL with two threads.
+    func testResumeEqualsAnUninterruptedRun() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        for method in [TrainingMethodKind.foSOL, .zoSOL] {
+            let straight = try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20),
+                                       output: "\(directory!)/straight-\(method.rawValue).h5")
+            try straight.run()
+            let path = "\(directory!)/resumed-\(method.rawValue).h5"
+            try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path).run(stoppingAfter: 10)
+            XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path)) { error in
+                XCTAssertEqual(error as? CoreError, .fileExists(path: path))
+            }
+            let resumed = try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path, resume: true)
+            XCTAssertTrue(resumed.resumed)
+            XCTAssertEqual(resumed.iteration, 10)
+            try resumed.run()
+            XCTAssertTrue(resumed.network.parameters == straight.network.parameters, "\(method.label): parameters differ")
+            let a = try Checkpoint.read(from: path), b = try Checkpoint.read(from: "\(directory!)/straight-\(method.rawValue).h5")
+            XCTAssertTrue(a.optimizerState == b.optimizerState, "\(method.label): optimizer states differ")
+            XCTAssertEqual(a.step, 20)
+            let log = try TrainingLog.read(TrainingLog.path(forCheckpoint: path))
+            XCTAssertEqual(log.filter { $0.event == nil }.map(\.iteration), [5, 10, 15, 20])
+            XCTAssertEqual(log.filter { $0.event == nil }.map(\.loss),
+                           try TrainingLog.read(TrainingLog.path(forCheckpoint: "\(directory!)/straight-\(method.rawValue).h5"))
+                               .filter { $0.event == nil }.map(\.loss))
+        }
+    }
+
+    func testResumeRefusesAnotherConfiguration() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let path = "\(directory!)/fo.h5"
+        try Trainer(dataset: dataset, configuration: configuration(.foSOL, iterations: 5), output: path).run()
+        var other = configuration(.foSOL, iterations: 10)
+        other.optimizer.learningRate = 1e-2
+        XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: other, output: path, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("only --iterations may change"), "\(error)")
+        }
+    }
+
+    func testUnrollLongerThanTheTrajectoriesIsAClearError() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        var c = configuration(.foSOL, iterations: 5)
+        c.unroll = 40
+        XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: c, output: "\(directory!)/x.h5")) { error in
+            XCTAssertEqual(error as? SOLError, .trajectoryTooShort(path: "training set", needed: 41, available: 40))
+        }
+    }
+
+    func testEvaluationTableAndRolloutsFile() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let path = "\(directory!)/non.h5"
+        try Trainer(dataset: dataset, configuration: configuration(.non, iterations: 60), output: path).run()
+        let model = try TrainedModel(path: path, dataset: dataset)
+        let rollouts = "\(directory!)/rollouts.h5"
+        let table = try Evaluator(dataset: dataset, models: [model, model], steps: 30)
+            .run(writingRolloutsTo: rollouts)
+        XCTAssertEqual(table.methods.map(\.name), ["SRC", "NON", "NON-2"])
+        XCTAssertEqual(table.methods[1].perSimulation, table.methods[2].perSimulation)
+        XCTAssertEqual(table.methods.map { $0.perSimulation.count }, [2, 2, 2])
+        XCTAssertLessThan(table.methods[1].mean, table.methods[0].mean, "NON should beat SRC: \(table.markdown())")
+        // SRC's error grows along the rollout.
+        let src = table.methods[0].errorOverTime
+        XCTAssertGreaterThan(src[29], src[0])
+        let file = try HDF5File.open(rollouts)
+        let root = try file.root
+        XCTAssertEqual(try root.stringAttribute("format"), "sol-rollouts")
+        XCTAssertEqual(try root.stringAttribute("methods"), "SRC,NON,NON-2")
+        let sim = try root.group("sim_000")
+        XCTAssertEqual(try sim.dataset("reference").shape(), [31, 1, 1, 16])
+        XCTAssertEqual(try sim.dataset("NON").shape(), [31, 1, 1, 16])
+        XCTAssertEqual(try root.group("mae_over_time").dataset("SRC").shape(), [2, 30])
+        // Frame 0 is the common start: every method starts from the reference.
+        XCTAssertEqual(try sim.dataset("SRC").readItem(0, as: Float.self), try sim.dataset("reference").readItem(0, as: Float.self))
+    }
+
+    func testAModelFromAnotherScenarioIsRejected() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let path = "\(directory!)/non.h5"
+        let trainer = try Trainer(dataset: dataset, configuration: configuration(.non, iterations: 1), output: path)
+        try trainer.run()
+        // Rewrite the checkpoint as if trained on kolmogorov.
+        var checkpoint = try Checkpoint.read(from: path)
+        var metadata = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: path)
+        metadata.scenario = "kolmogorov"
+        checkpoint.trainingConfiguration = metadata.json()
+        try checkpoint.write(to: path)
+        XCTAssertThrowsError(try TrainedModel(path: path, dataset: dataset)) { error in
+            XCTAssertTrue("\(error)".contains("trained on kolmogorov, the dataset is burgers"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainedModel(path: try Self.dataset(), dataset: dataset))
+    }
+}
