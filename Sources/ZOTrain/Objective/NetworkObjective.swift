@@ -44,6 +44,7 @@ public final class NetworkObjective: ZOObjective {
     private var cols: [Float] = []         // im2col of one or all channels
     private var bufferA: [Float] = []
     private var bufferB: [Float] = []
+    private var direct = DirectConvolution()
 
     /// An objective for `network` on `input` `[B, C_in, H, W]` with `target` `[B, C_out, H, W]`.
     public init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
@@ -224,10 +225,8 @@ public final class NetworkObjective: ZOObjective {
                         z.update(from: cache.preActivationPointer(k + 1), count: b * nout * hw)
                         let wSlice = params.baseAddress! + next.weightOffset + o * kk
                         for i in 0..<b {
-                            Convolution.im2col(ch + i * hw, colp, channels: 1, kernelHeight: next.kernelHeight,
-                                               kernelWidth: next.kernelWidth, height: h, width: w, padding: next.padding)
-                            BLAS.sgemm(m: nout, n: hw, k: kk, a: wSlice, lda: next.columnLength, b: colp, ldb: hw,
-                                       beta: 1, c: z + i * nout * hw, ldc: hw)
+                            direct.accumulate(next, weights: wSlice, inputChannels: 1, input: ch + i * hw,
+                                                  output: z + i * nout * hw, height: h, width: w)
                         }
                         // 4. Later layers as deltas too: Δa_{l+1} = f(z'_l) − f(z_l), then
                         // z'_{l+1} = z_{l+1} + W_{l+1} ∗ Δa_{l+1} (a full convolution, no bias).
@@ -240,6 +239,11 @@ public final class NetworkObjective: ZOObjective {
                             let pointwise = layer.kernelHeight * layer.kernelWidth == 1
                             for i in 0..<b {
                                 let x = da + i * cl * hw
+                                if layer.outputChannels <= Self.directOutputChannels {
+                                    direct.accumulate(layer, weights: params.baseAddress! + layer.weightOffset, inputChannels: cl,
+                                                          input: x, output: z + i * layer.outputChannels * hw, height: h, width: w)
+                                    continue
+                                }
                                 if !pointwise {
                                     Convolution.im2col(x, colp, channels: cl, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
                                                        height: h, width: w, padding: layer.padding)
@@ -270,6 +274,11 @@ public final class NetworkObjective: ZOObjective {
             }
         }
     }
+
+    /// Convolutions with at most this many output channels (the output layer) are computed
+    /// directly rather than by im2col + sgemm: with m ≤ 4 rows, OpenBLAS spends its time
+    /// packing the im2col matrix, while shifted-plane updates stay in L1.
+    static let directOutputChannels = 4
 
     /// The exact gradient ∇f(θ) by backpropagation (for tests, exact GraSP and FO baselines).
     public func backpropGradient(at parameters: [Float]) -> (loss: Double, gradient: [Float]) {
