@@ -45,6 +45,9 @@ public final class NetworkObjective: ZOObjective {
     private var bufferA: [Float] = []
     private var bufferB: [Float] = []
     private var direct = DirectConvolution()
+    /// f(z_l) of every hidden layer at the base point, with ``FastActivation`` (offsets into one array).
+    private var fastActivations: [Float] = []
+    private var fastOffsets: [Int] = []
 
     /// An objective for `network` on `input` `[B, C_in, H, W]` with `target` `[B, C_out, H, W]`.
     public init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
@@ -82,7 +85,22 @@ public final class NetworkObjective: ZOObjective {
         network.parameters = parameters
         try! network.forward(input, into: &output, cache: cache, workspace: workspace)
         channelSums = Self.channelSums(output, target)
+        if evaluation == .channelDelta { cacheFastActivations() }
         return channelSums.reduce(0, +) / Double(outputCount)
+    }
+
+    private func cacheFastActivations() {
+        let n = batch * height * width
+        fastOffsets = []
+        var total = 0
+        for l in network.layers { fastOffsets.append(total); if l.activation != nil { total += l.outputChannels * n } }
+        if fastActivations.count != total { fastActivations = Array(repeating: 0, count: total) }
+        fastActivations.withUnsafeMutableBufferPointer { fa in
+            for (l, layer) in network.layers.enumerated() {
+                guard let act = layer.activation else { continue }
+                FastActivation.apply(act, cache.preActivationPointer(l), fa.baseAddress! + fastOffsets[l], count: layer.outputChannels * n)
+            }
+        }
     }
 
     /// Σ (y − t)² per output channel, in a fixed order (channel, item, pixel).
@@ -212,8 +230,11 @@ public final class NetworkObjective: ZOObjective {
                 return total / Double(outputCount)
             }
             // 2b. Δa_{k+1}[:, o] = f(z'_k[:, o]) − f(z_k[:, o]), in place (same f both sides).
-            for i in 0..<b {
-                FastActivation.difference(activation, ch + i * hw, z0 + (i * cout + o) * hw, ch + i * hw, count: hw)
+            fastActivations.withUnsafeBufferPointer { fa in
+                let fz = fa.baseAddress! + fastOffsets[k]
+                for i in 0..<b {
+                    FastActivation.difference(activation, ch + i * hw, cached: fz + (i * cout + o) * hw, ch + i * hw, count: hw)
+                }
             }
             // 3. z'_{k+1} = z_{k+1} + W_{k+1}[:, o] ∗ Δa (one input channel) into bufferA.
             let next = layers[k + 1]
@@ -233,7 +254,9 @@ public final class NetworkObjective: ZOObjective {
                         var l = k + 1
                         while let act = layers[l].activation {
                             let cl = layers[l].outputChannels
-                            FastActivation.difference(act, z, cache.preActivationPointer(l), da, count: b * cl * hw)
+                            fastActivations.withUnsafeBufferPointer { fa in
+                                FastActivation.difference(act, z, cached: fa.baseAddress! + fastOffsets[l], da, count: b * cl * hw)
+                            }
                             let layer = layers[l + 1]
                             z.update(from: cache.preActivationPointer(l + 1), count: b * layer.outputChannels * hw)
                             let pointwise = layer.kernelHeight * layer.kernelWidth == 1
