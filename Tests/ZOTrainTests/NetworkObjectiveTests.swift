@@ -33,28 +33,41 @@ enum TinyProblem {
 final class NetworkObjectiveTests: XCTestCase {
     /// Every evaluation mode gives the losses of full recomputation: `resume` bit for bit,
     /// `channelUpdate`/`channelDelta` within 1e-6 relative (they add δ·a to a cached sum instead
-    /// of re-summing the convolution, so the changed activations round differently).
+    /// of re-summing the convolution, so the changed activations round differently), for every
+    /// activation, padding, residual, 1×1, 1-D and the wide-layer delta path.
     func testFeatureReuseMatchesFullRecomputation() {
-        let naive = TinyProblem.make(evaluation: .naive)
-        let theta = naive.parameters
-        // Coordinates from every layer's weights and biases.
-        let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
-        let steps: [Float] = [1e-3, -1e-3, 0.05]
-        _ = naive.prepare(at: theta)
-        let reference = naive.coordinateLosses(coords[...], steps: steps)
-        for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
-            let objective = TinyProblem.make(evaluation: mode)
-            XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
-            let losses = objective.coordinateLosses(coords[...], steps: steps)
-            var worst = 0.0
-            for i in losses.indices { worst = max(worst, abs(losses[i] - reference[i]) / reference[i]) }
-            if mode == .resume {
-                XCTAssertEqual(losses, reference, "resume must be bit-identical")
-            } else {
-                XCTAssertLessThan(worst, 1e-6, "\(mode)")
+        let architectures: [NetworkArchitecture] = [
+            .tiny,
+            .preset(.tiny, activation: .leakyReLU(slope: 0.1), padding: .periodic),
+            .preset(.tiny, activation: .gelu, padding: .replicate),
+            NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 4, 4], kernelSize: 3, residual: true),
+            NetworkArchitecture(inputChannels: 3, outputChannels: 1, hiddenChannels: [6], kernelSize: 1),
+            // > 4 output channels after the first delta layer: the im2col + sgemm delta path.
+            NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 6, 5], kernelSize: 3, padding: .periodic),
+            .preset(.tiny, oneDimensional: true),
+        ]
+        for architecture in architectures {
+            let naive = TinyProblem.make(evaluation: .naive, architecture: architecture)
+            let theta = naive.parameters
+            // Coordinates from every layer's weights and biases.
+            let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
+            let steps: [Float] = [1e-3, -1e-3, 0.05]
+            _ = naive.prepare(at: theta)
+            let reference = naive.coordinateLosses(coords[...], steps: steps)
+            for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
+                let objective = TinyProblem.make(evaluation: mode, architecture: architecture)
+                XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
+                let losses = objective.coordinateLosses(coords[...], steps: steps)
+                var worst = 0.0
+                for i in losses.indices { worst = max(worst, abs(losses[i] - reference[i]) / reference[i]) }
+                if mode == .resume {
+                    XCTAssertEqual(losses, reference, "resume must be bit-identical")
+                } else {
+                    XCTAssertLessThan(worst, 1e-6, "\(mode) \(architecture)")
+                }
+                print("feature reuse \(mode) (\(architecture)): max relative loss difference to full recomputation \(worst)")
+                XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
             }
-            print("feature reuse \(mode): max relative loss difference to full recomputation \(worst)")
-            XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
         }
     }
 
