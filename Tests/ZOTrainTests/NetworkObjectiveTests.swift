@@ -138,3 +138,48 @@ final class NetworkObjectiveTests: XCTestCase {
         XCTAssertGreaterThan(overlap, 0.3)
     }
 }
+
+final class NetworkObjectiveOutputLossTests: XCTestCase {
+    /// A custom output loss (here a nonlinear stand-in for "continue the rollout from the corrected
+    /// state": L = mean((y + y²/4 − t)²)) gets the same feature reuse: every mode agrees with full
+    /// recomputation (resume bit for bit), and each worker thread gets its own closure.
+    func testCustomOutputLossWithFeatureReuse() {
+        let mse = TinyProblem.make()
+        let target = mse.target!
+        let made = Counter()
+        func objective(_ mode: NetworkObjective.Evaluation) -> NetworkObjective {
+            try! NetworkObjective(network: mse.network, input: mse.input, evaluation: mode) {
+                made.increment()
+                return { y in
+                    var s = 0.0
+                    for i in 0..<y.count {
+                        let v = Double(y.scalars[i]), r = v + v * v / 4 - Double(target.scalars[i])
+                        s += r * r
+                    }
+                    return s / Double(y.count)
+                }
+            }
+        }
+        let naive = objective(.naive)
+        let theta = naive.parameters
+        let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.upperBound - 1] }
+        _ = naive.prepare(at: theta)
+        let reference = naive.coordinateLosses(coords[...], steps: [1e-3, -1e-3])
+        for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
+            let o = objective(mode)
+            XCTAssertEqual(o.prepare(at: theta), naive.prepare(at: theta))
+            let losses = o.coordinateLosses(coords[...], steps: [1e-3, -1e-3])
+            for i in losses.indices {
+                if mode == .resume { XCTAssertEqual(losses[i], reference[i]) } else {
+                    XCTAssertEqual(losses[i], reference[i], accuracy: 1e-6 * reference[i], "\(mode)")
+                }
+            }
+        }
+        let before = made.value
+        var cge = CoordinateGradientEstimator()
+        let one = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 1), iteration: 0)
+        let two = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 2), iteration: 0)
+        XCTAssertEqual(made.value - before, 3)  // one closure per worker
+        XCTAssertEqual(one.gradient.map(\.bitPattern), two.gradient.map(\.bitPattern))
+    }
+}

@@ -23,14 +23,26 @@ import Foundation
 /// differ from naive recomputation by float32 rounding of the changed activations (relative
 /// ~1e-7 of the loss, see the tests); unchanged activations are bit-identical. Networks with
 /// residual connections use `channelUpdate` when `channelDelta` is requested.
+///
+/// Any loss of the network output works too (``init(network:input:evaluation:outputLoss:)``):
+/// the solver-in-the-loop trainer passes a closure that continues the unrolled rollout from the
+/// corrected first step, so the first corrector call of every query reuses cached features.
 public final class NetworkObjective: ZOObjective {
+    /// A loss of the network output `[B, C_out, H, W]` (raw units), accumulated in Float64.
+    public typealias OutputLoss = (Tensor<Float>) -> Double
+
     public enum Evaluation: String, Sendable, CaseIterable {
         case naive, resume, channelUpdate, channelDelta
     }
 
     public private(set) var network: Network
     public let input: Tensor<Float>
-    public let target: Tensor<Float>
+    /// The MSE target (nil for a custom output loss).
+    public let target: Tensor<Float>?
+    private let mseTarget: Tensor<Float>
+    private let makeOutputLoss: (() -> OutputLoss)?
+    private let outputLoss: OutputLoss?
+    private var baseOutput = Tensor<Float>(shape: [0], scalars: [])
     public let evaluation: Evaluation
     private let cache = ActivationCache()
     private let workspace = NetworkWorkspace()
@@ -50,18 +62,35 @@ public final class NetworkObjective: ZOObjective {
     private var fastOffsets: [Int] = []
 
     /// An objective for `network` on `input` `[B, C_in, H, W]` with `target` `[B, C_out, H, W]`.
-    public init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
+    public convenience init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
+        try self.init(network: network, input: input, target: target, evaluation: evaluation, makeOutputLoss: nil)
+    }
+
+    /// An objective `f(θ) = loss(C_θ(input))` for any output loss. `makeOutputLoss` is called
+    /// once per worker thread, so each worker gets its own loss closure (and whatever solver
+    /// workspaces it captures); the closure must be deterministic and must not keep the tensor.
+    public convenience init(network: Network, input: Tensor<Float>, evaluation: Evaluation = .channelDelta,
+                            outputLoss makeOutputLoss: @escaping () -> OutputLoss) throws {
+        try self.init(network: network, input: input, target: nil, evaluation: evaluation, makeOutputLoss: makeOutputLoss)
+    }
+
+    private init(network: Network, input: Tensor<Float>, target: Tensor<Float>?, evaluation: Evaluation,
+                 makeOutputLoss: (() -> OutputLoss)?) throws {
         try network.validateInput(input)
         let (b, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        guard target.shape == [b, network.architecture.outputChannels, h, w] else {
+        let outputShape = [b, network.architecture.outputChannels, h, w]
+        if let target, target.shape != outputShape {
             throw CorrectorError.invalidShape(expected: "[\(b), \(network.architecture.outputChannels), \(h), \(w)] target", found: target.shape)
         }
         self.network = network
         self.input = input
         self.target = target
+        self.mseTarget = target ?? Tensor(shape: outputShape)
+        self.makeOutputLoss = makeOutputLoss
+        self.outputLoss = makeOutputLoss?()
         self.evaluation = (evaluation == .channelDelta && network.layers.contains { $0.skipFrom != nil }) ? .channelUpdate : evaluation
         (batch, height, width) = (b, h, w)
-        outputCount = target.count
+        outputCount = outputShape.reduce(1, *)
         let hw = h * w
         let widest = network.layers.map { max($0.inputChannels, $0.outputChannels) }.max()!
         changed = Array(repeating: 0, count: b * hw)
@@ -84,8 +113,12 @@ public final class NetworkObjective: ZOObjective {
         precondition(parameters.count == parameterCount)
         network.parameters = parameters
         try! network.forward(input, into: &output, cache: cache, workspace: workspace)
-        channelSums = Self.channelSums(output, target)
         if evaluation == .channelDelta { cacheFastActivations() }
+        if let outputLoss {
+            baseOutput = output
+            return outputLoss(output)
+        }
+        channelSums = Self.channelSums(output, mseTarget)
         return channelSums.reduce(0, +) / Double(outputCount)
     }
 
@@ -121,7 +154,8 @@ public final class NetworkObjective: ZOObjective {
     }
 
     private func lossOfOutput() -> Double {
-        Self.channelSums(output, target).reduce(0, +) / Double(outputCount)
+        if let outputLoss { return outputLoss(output) }
+        return Self.channelSums(output, mseTarget).reduce(0, +) / Double(outputCount)
     }
 
     public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
@@ -166,7 +200,7 @@ public final class NetworkObjective: ZOObjective {
     }
 
     public func makeWorker() -> any ZOObjective {
-        try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation)
+        try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation, makeOutputLoss: makeOutputLoss)
     }
 
     /// Approximate floating-point operations of one query on coordinate j (multiply-adds count
@@ -217,9 +251,20 @@ public final class NetworkObjective: ZOObjective {
             }
             // 2a. Output layer: only channel o's loss terms change.
             guard let activation = layer.activation else {
+                if let outputLoss {
+                    output = baseOutput
+                    let m = norm.outputMean[o], s = norm.outputScale[o]
+                    output.withUnsafeMutableBufferPointer { y in
+                        for i in 0..<b {
+                            let dst = y.baseAddress! + (i * cout + o) * hw, zz = ch + i * hw
+                            for p in 0..<hw { dst[p] = zz[p] * s + m }
+                        }
+                    }
+                    return outputLoss(output)
+                }
                 var sum = 0.0
                 let m = norm.outputMean[o], s = norm.outputScale[o]
-                target.withUnsafeBufferPointer { t in
+                mseTarget.withUnsafeBufferPointer { t in
                     for i in 0..<b {
                         let tt = t.baseAddress! + (i * cout + o) * hw, zz = ch + i * hw
                         for p in 0..<hw { let r = Double(zz[p] * s + m) - Double(tt[p]); sum += r * r }
@@ -278,8 +323,20 @@ public final class NetworkObjective: ZOObjective {
                             l += 1
                         }
                         // z = normalised output.
+                        if let outputLoss {
+                            let oc = layers[l].outputChannels
+                            output.withUnsafeMutableBufferPointer { y in
+                                for i in 0..<b {
+                                    for c in 0..<oc {
+                                        let m = norm.outputMean[c], s = norm.outputScale[c], off = (i * oc + c) * hw
+                                        for p in 0..<hw { y[off + p] = z[off + p] * s + m }
+                                    }
+                                }
+                            }
+                            return outputLoss(output)
+                        }
                         var total = 0.0
-                        target.withUnsafeBufferPointer { t in
+                        mseTarget.withUnsafeBufferPointer { t in
                             let oc = layers[l].outputChannels
                             for c in 0..<oc {
                                 let m = norm.outputMean[c], s = norm.outputScale[c]
@@ -305,6 +362,8 @@ public final class NetworkObjective: ZOObjective {
 
     /// The exact gradient ∇f(θ) by backpropagation (for tests, exact GraSP and FO baselines).
     public func backpropGradient(at parameters: [Float]) -> (loss: Double, gradient: [Float]) {
+        precondition(target != nil, "backpropGradient needs the MSE objective (a target)")
+        let target = mseTarget
         let loss = prepare(at: parameters)
         var g = Tensor<Float>(shape: output.shape)
         let scale = Float(2) / Float(outputCount)
