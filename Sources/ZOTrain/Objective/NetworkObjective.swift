@@ -16,8 +16,10 @@ import Foundation
 ///   δ · shift(a_k[c]); layers > k are recomputed in full.
 /// - ``Evaluation/channelDelta`` (default): as `channelUpdate`, and layer k+1 is updated, not
 ///   recomputed: only channel o of a_{k+1} changed, so z_{k+1} += W_{k+1}[:, o] ∗ Δa_{k+1}[o], a
-///   convolution with ONE input channel (a factor in_{k+1} cheaper); if layer k is the output
-///   layer, only the loss terms of output channel o are recomputed.
+///   convolution with ONE input channel (a factor in_{k+1} cheaper, computed directly without
+///   im2col); later layers propagate Δa = f(z') − f(z) through bias-free convolutions, with a
+///   vectorisable tanh on both sides of each difference (``FastActivation``); if layer k is the
+///   output layer, only the loss terms of output channel o are recomputed.
 ///
 /// The last two add the perturbation after (not inside) a convolution's sum, so their losses
 /// differ from naive recomputation by float32 rounding of the changed activations (relative
