@@ -81,11 +81,16 @@ public enum Convolution {
     /// The adjoint of ``im2col(_:_:channels:kernelHeight:kernelWidth:height:width:padding:rows:)``:
     /// `dst += im2colᵀ(cols)` (periodic edges wrap the gradient around, replicate edges pile it on
     /// the border, zero edges drop it); `cols` holds output rows `rows` (default: all).
-    public static func col2imAdding(_ cols: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+    ///
+    /// Like im2col, rows whose source row is inside the plane are handled as one contiguous block
+    /// add; the edge columns are scattered first and then ZEROED in `cols` (so the block add moves
+    /// exact zeros to the wrong places): `cols` is used as scratch and modified.
+    public static func col2imAdding(_ cols: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                     channels: Int, kernelHeight kh: Int, kernelWidth kw: Int,
                                     height h: Int, width w: Int, padding: PaddingMode, rows: Range<Int>? = nil) {
         let rows = rows ?? 0..<h
         let hw = h * w, n = rows.count * w, rh = kh / 2, rw = kw / 2
+        let y0 = rows.lowerBound, y1 = rows.upperBound
         var row = cols
         for c in 0..<channels {
             let plane = dst + c * hw
@@ -93,13 +98,36 @@ public enum Convolution {
                 for j in 0..<kw {
                     let oy = i - rh, ox = j - rw
                     let lo = min(w, max(0, -ox)), hi = max(lo, min(w, w - ox))
-                    for y in rows {
+                    let vy0 = min(y1, max(y0, -oy)), vy1 = max(vy0, min(y1, h - oy))
+                    @inline(__always) func edges(_ g: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>, clear: Bool) {
+                        for x in 0..<lo {
+                            let sx = padding.sourceIndex(x + ox, extent: w)
+                            if sx >= 0 { p[sx] += g[x] }
+                            if clear { g[x] = 0 }
+                        }
+                        for x in hi..<w {
+                            let sx = padding.sourceIndex(x + ox, extent: w)
+                            if sx >= 0 { p[sx] += g[x] }
+                            if clear { g[x] = 0 }
+                        }
+                    }
+                    @inline(__always) func singleRow(_ y: Int) {
                         let sy = padding.sourceIndex(y + oy, extent: h)
-                        if sy < 0 { continue }
-                        let g = row + (y - rows.lowerBound) * w, p = plane + sy * w
-                        for x in 0..<lo { let sx = padding.sourceIndex(x + ox, extent: w); if sx >= 0 { p[sx] += g[x] } }
+                        if sy < 0 { return }
+                        let g = row + (y - y0) * w, p = plane + sy * w
                         if hi > lo { let pp = p + ox; for x in lo..<hi { pp[x] += g[x] } }
-                        for x in hi..<w { let sx = padding.sourceIndex(x + ox, extent: w); if sx >= 0 { p[sx] += g[x] } }
+                        edges(g, p, clear: false)
+                    }
+                    for y in y0..<vy0 { singleRow(y) }
+                    for y in vy1..<y1 { singleRow(y) }
+                    if vy1 > vy0 {
+                        if lo > 0 || hi < w {
+                            for y in vy0..<vy1 { edges(row + (y - y0) * w, plane + (y + oy) * w, clear: true) }
+                        }
+                        let count = (vy1 - vy0) * w, start = vy0 * w + oy * w + ox
+                        let a = max(0, -start), b = min(count, hw - start)
+                        let g = row + (vy0 - y0) * w, p = plane + start
+                        if b > a { for t in a..<b { p[t] += g[t] } }
                     }
                     row += n
                 }

@@ -30,9 +30,9 @@ final class ConvolutionTests: XCTestCase {
     /// `⟨im2col(x), Y⟩ = ⟨x, col2im(Y)⟩` for every padding mode (the backward's data path).
     func testCol2imIsTheAdjointOfIm2col() {
         var rnd = TestRandom(2)
-        let (c, h, w) = (2, 5, 4)
+        for (c, h, w) in [(2, 5, 4), (2, 3, 2), (3, 7, 9)] {
         for padding in PaddingMode.allCases {
-            for (kh, kw) in [(3, 3), (5, 5), (1, 5), (1, 1)] {
+            for (kh, kw) in [(3, 3), (5, 5), (1, 5), (1, 1), (7, 7)] {
                 let rows = c * kh * kw
                 let x = rnd.floats(c * h * w), yv = rnd.floats(rows * h * w)
                 var cols = [Float](repeating: 0, count: rows * h * w)
@@ -41,14 +41,16 @@ final class ConvolutionTests: XCTestCase {
                     Convolution.im2col(xp.baseAddress!, cp.baseAddress!, channels: c, kernelHeight: kh, kernelWidth: kw,
                                        height: h, width: w, padding: padding)
                 } }
-                yv.withUnsafeBufferPointer { yp in back.withUnsafeMutableBufferPointer { bp in
+                var scratch = yv  // col2im uses its input as scratch
+                scratch.withUnsafeMutableBufferPointer { yp in back.withUnsafeMutableBufferPointer { bp in
                     Convolution.col2imAdding(yp.baseAddress!, bp.baseAddress!, channels: c, kernelHeight: kh, kernelWidth: kw,
                                              height: h, width: w, padding: padding)
                 } }
                 let lhs = zip(cols, yv).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
                 let rhs = zip(x, back).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-                XCTAssertEqual(lhs, rhs, accuracy: 1e-5 * max(1, abs(lhs)), "\(padding) \(kh)×\(kw)")
+                XCTAssertEqual(lhs, rhs, accuracy: 1e-5 * max(1, abs(lhs)), "\(padding) \(kh)×\(kw) on \(h)×\(w)")
             }
+        }
         }
     }
 
