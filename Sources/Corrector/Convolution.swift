@@ -136,7 +136,9 @@ public enum Convolution {
     }
 
     /// Output rows per im2col chunk so that a chunk (`columnLength × rows × W` floats) stays in
-    /// L2 (≈ 512 KiB): the GEMM then reads its B operand from cache instead of memory.
+    /// L2 (≈ 512 KiB): the GEMM then reads its B operand from cache instead of memory. Measured
+    /// on the `small` net (CPU time, 64 × 32, B = 1): 16–32 k floats 7.4–7.9 ms, 128–256 k floats
+    /// 5.8–6.0 ms, unchunked (whole field) 9.1 ms.
     @inline(__always)
     public static func rowsPerChunk(columnLength k: Int, height h: Int, width w: Int) -> Int {
         max(1, min(h, (128 * 1024) / max(1, k * w)))
