@@ -17,10 +17,14 @@ public final class NetworkWorkspace: @unchecked Sendable {
     /// Sizes the buffers for `layers` on `batch × height × width` fields.
     func prepare(layers: [ConvolutionLayer], batch: Int, height: Int, width: Int, backward: Bool) {
         let hw = height * width
-        let columns = layers.map { $0.kernelHeight * $0.kernelWidth == 1 ? 0 : $0.columnLength }.max() ?? 0
-        cols.reserve(columns * hw)
+        // One im2col chunk (see Convolution.rowsPerChunk) of the largest layer.
+        let columns = layers.map { l -> Int in
+            l.kernelHeight * l.kernelWidth == 1 ? 0
+                : l.columnLength * Convolution.rowsPerChunk(columnLength: l.columnLength, height: height, width: width) * width
+        }.max() ?? 0
+        cols.reserve(columns)
         if backward {
-            dcols.reserve(columns * hw)
+            dcols.reserve(columns)
             let widest = layers.map { max($0.inputChannels, $0.outputChannels) }.max() ?? 0
             gradientA.reserve(widest * batch * hw)
             gradientB.reserve(widest * batch * hw)

@@ -12,7 +12,7 @@ public enum PaddingMode: String, Codable, Hashable, Sendable, CaseIterable {
     case replicate
 
     /// The source index read for logical index `i` of an axis of extent `n`, or `-1` for a zero.
-    @inlinable
+    @inlinable @inline(__always)
     public func sourceIndex(_ i: Int, extent n: Int) -> Int {
         if i >= 0 && i < n { return i }
         switch self {

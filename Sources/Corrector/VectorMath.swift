@@ -6,10 +6,12 @@ public enum VectorMath {
 
     /// `eˣ` for `x ∈ [−87, 88]` (clamped outside): `2ⁿ · p(r)`, `r = x − n ln 2`, `|r| ≤ ln2/2`,
     /// `n` rounded with the 1.5·2²³ trick (no `floor`, which baseline x86-64 cannot vectorise).
+    /// (`pointwiseMin`/`pointwiseMax` are not inlined by the compiler: masked `replacing` is.)
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         let magic = Vector(repeating: 12_582_912)  // 1.5 · 2²³
-        var x = pointwiseMax(pointwiseMin(x, Vector(repeating: 88)), Vector(repeating: -87))
+        var x = x.replacing(with: 88, where: x .> 88)
+        x.replace(with: -87, where: x .< -87)
         let shifted = x * 1.442_695_04 + magic
         let n = shifted - magic
         x = x - n * 0.693_359_375
@@ -34,7 +36,8 @@ public enum VectorMath {
     public static func tanh(_ x: Vector) -> Vector {
         let negative = x .< 0
         let ax = x.replacing(with: -x, where: negative)
-        let e = exp(pointwiseMin(2 * ax, Vector(repeating: 40)))
+        let twice = 2 * ax
+        let e = exp(twice.replacing(with: 40, where: twice .> 40))
         var large = 1 - 2 / (e + 1)
         large.replace(with: -large, where: negative)
         let z = x * x

@@ -33,28 +33,41 @@ enum TinyProblem {
 final class NetworkObjectiveTests: XCTestCase {
     /// Every evaluation mode gives the losses of full recomputation: `resume` bit for bit,
     /// `channelUpdate`/`channelDelta` within 1e-6 relative (they add δ·a to a cached sum instead
-    /// of re-summing the convolution, so the changed activations round differently).
+    /// of re-summing the convolution, so the changed activations round differently), for every
+    /// activation, padding, residual, 1×1, 1-D and the wide-layer delta path.
     func testFeatureReuseMatchesFullRecomputation() {
-        let naive = TinyProblem.make(evaluation: .naive)
-        let theta = naive.parameters
-        // Coordinates from every layer's weights and biases.
-        let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
-        let steps: [Float] = [1e-3, -1e-3, 0.05]
-        _ = naive.prepare(at: theta)
-        let reference = naive.coordinateLosses(coords[...], steps: steps)
-        for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
-            let objective = TinyProblem.make(evaluation: mode)
-            XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
-            let losses = objective.coordinateLosses(coords[...], steps: steps)
-            var worst = 0.0
-            for i in losses.indices { worst = max(worst, abs(losses[i] - reference[i]) / reference[i]) }
-            if mode == .resume {
-                XCTAssertEqual(losses, reference, "resume must be bit-identical")
-            } else {
-                XCTAssertLessThan(worst, 1e-6, "\(mode)")
+        let architectures: [NetworkArchitecture] = [
+            .tiny,
+            .preset(.tiny, activation: .leakyReLU(slope: 0.1), padding: .periodic),
+            .preset(.tiny, activation: .gelu, padding: .replicate),
+            NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 4, 4], kernelSize: 3, residual: true),
+            NetworkArchitecture(inputChannels: 3, outputChannels: 1, hiddenChannels: [6], kernelSize: 1),
+            // > 4 output channels after the first delta layer: the im2col + sgemm delta path.
+            NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 6, 5], kernelSize: 3, padding: .periodic),
+            .preset(.tiny, oneDimensional: true),
+        ]
+        for architecture in architectures {
+            let naive = TinyProblem.make(evaluation: .naive, architecture: architecture)
+            let theta = naive.parameters
+            // Coordinates from every layer's weights and biases.
+            let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
+            let steps: [Float] = [1e-3, -1e-3, 0.05]
+            _ = naive.prepare(at: theta)
+            let reference = naive.coordinateLosses(coords[...], steps: steps)
+            for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
+                let objective = TinyProblem.make(evaluation: mode, architecture: architecture)
+                XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
+                let losses = objective.coordinateLosses(coords[...], steps: steps)
+                var worst = 0.0
+                for i in losses.indices { worst = max(worst, abs(losses[i] - reference[i]) / reference[i]) }
+                if mode == .resume {
+                    XCTAssertEqual(losses, reference, "resume must be bit-identical")
+                } else {
+                    XCTAssertLessThan(worst, 1e-6, "\(mode) \(architecture)")
+                }
+                print("feature reuse \(mode) (\(architecture)): max relative loss difference to full recomputation \(worst)")
+                XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
             }
-            print("feature reuse \(mode): max relative loss difference to full recomputation \(worst)")
-            XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
         }
     }
 
@@ -123,5 +136,50 @@ final class NetworkObjectiveTests: XCTestCase {
         let ratiosZO = LayerPruningRatios.globalPruning(scores: zo, groups: groups, sparsity: sparsity)
         print("ZO-GraSP vs exact GraSP on tiny (d = \(theta.count), q = 192, sparsity 0.8): kept-set overlap \(overlap) (random: 0.2); LPRs exact \(ratiosExact.layers.map(\.ratio)), ZO \(ratiosZO.layers.map(\.ratio))")
         XCTAssertGreaterThan(overlap, 0.3)
+    }
+}
+
+final class NetworkObjectiveOutputLossTests: XCTestCase {
+    /// A custom output loss (here a nonlinear stand-in for "continue the rollout from the corrected
+    /// state": L = mean((y + y²/4 − t)²)) gets the same feature reuse: every mode agrees with full
+    /// recomputation (resume bit for bit), and each worker thread gets its own closure.
+    func testCustomOutputLossWithFeatureReuse() {
+        let mse = TinyProblem.make()
+        let target = mse.target!
+        let made = Counter()
+        func objective(_ mode: NetworkObjective.Evaluation) -> NetworkObjective {
+            try! NetworkObjective(network: mse.network, input: mse.input, evaluation: mode) {
+                made.increment()
+                return { y in
+                    var s = 0.0
+                    for i in 0..<y.count {
+                        let v = Double(y.scalars[i]), r = v + v * v / 4 - Double(target.scalars[i])
+                        s += r * r
+                    }
+                    return s / Double(y.count)
+                }
+            }
+        }
+        let naive = objective(.naive)
+        let theta = naive.parameters
+        let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.upperBound - 1] }
+        _ = naive.prepare(at: theta)
+        let reference = naive.coordinateLosses(coords[...], steps: [1e-3, -1e-3])
+        for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
+            let o = objective(mode)
+            XCTAssertEqual(o.prepare(at: theta), naive.prepare(at: theta))
+            let losses = o.coordinateLosses(coords[...], steps: [1e-3, -1e-3])
+            for i in losses.indices {
+                if mode == .resume { XCTAssertEqual(losses[i], reference[i]) } else {
+                    XCTAssertEqual(losses[i], reference[i], accuracy: 1e-6 * reference[i], "\(mode)")
+                }
+            }
+        }
+        let before = made.value
+        var cge = CoordinateGradientEstimator()
+        let one = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 1), iteration: 0)
+        let two = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 2), iteration: 0)
+        XCTAssertEqual(made.value - before, 3)  // one closure per worker
+        XCTAssertEqual(one.gradient.map(\.bitPattern), two.gradient.map(\.bitPattern))
     }
 }

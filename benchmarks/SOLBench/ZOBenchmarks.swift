@@ -1,3 +1,4 @@
+import Foundation
 import SOL
 import Corrector
 import ZOTrain
@@ -6,7 +7,13 @@ import ZOTrain
 /// (H = 64, W = 32), batch 3, MSE against a target; every feature-reuse mode with 1 and 2
 /// threads. One call queries a fixed sample of coordinates spread evenly over all layers (every
 /// s-th parameter), so the rate is the mean over the network's layer mix.
+/// `ZO_BENCH_FILTER=substring` keeps only the benchmarks whose name contains it.
 let zoSuite = BenchmarkSuite(name: "zo") {
+    let filter = ProcessInfo.processInfo.environment["ZO_BENCH_FILTER"]
+    return zoBenchmarks().filter { b in filter.map { b.name.contains($0) } ?? true }
+}
+
+private func zoBenchmarks() -> [Benchmark] {
     var benchmarks: [Benchmark] = []
     for (name, architecture) in [("tiny", NetworkArchitecture.tiny), ("small", NetworkArchitecture.small)] {
         var rng = SplitMix64(seed: 1)

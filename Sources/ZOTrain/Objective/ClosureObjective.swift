@@ -2,7 +2,8 @@
 ///
 /// Coordinate queries perturb one entry of an internal copy of θ in place and restore it
 /// (no copy of θ per query, as in MeZO); direction queries write θ + s·u into a scratch vector.
-/// `f` must be deterministic and must not keep the array it is given.
+/// `f` must be deterministic and must not keep the array it is given; with a multi-thread
+/// ``QueryPool`` the workers share `f`, so it must also be safe to call concurrently.
 public final class ClosureObjective: ZOObjective {
     public let parameterCount: Int
     public private(set) var parameters: [Float]

@@ -26,6 +26,25 @@ enum FastActivation {
         return abs(x0) < 0.0004 ? x0 : p / q
     }
 
+    /// `a[i] = f(z[i])` with the function used for differences.
+    static func apply(_ activation: Activation, _ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, count: Int) {
+        if activation == .tanh {
+            for i in 0..<count { a[i] = tanh(z[i]) }
+        } else {
+            for i in 0..<count { a[i] = activation(z[i]) }
+        }
+    }
+
+    /// `d[i] = f(z'[i]) − fz[i]` where `fz` was computed by ``apply(_:_:_:count:)``.
+    static func difference(_ activation: Activation, _ zNew: UnsafePointer<Float>, cached fz: UnsafePointer<Float>,
+                           _ d: UnsafeMutablePointer<Float>, count: Int) {
+        if activation == .tanh {
+            for i in 0..<count { d[i] = tanh(zNew[i]) - fz[i] }
+        } else {
+            for i in 0..<count { d[i] = activation(zNew[i]) - fz[i] }
+        }
+    }
+
     /// `d[i] = f(z'[i]) − f(z[i])` over `count` elements.
     static func difference(_ activation: Activation, _ zNew: UnsafePointer<Float>, _ zOld: UnsafePointer<Float>,
                            _ d: UnsafeMutablePointer<Float>, count: Int) {

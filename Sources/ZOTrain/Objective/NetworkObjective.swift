@@ -16,21 +16,35 @@ import Foundation
 ///   δ · shift(a_k[c]); layers > k are recomputed in full.
 /// - ``Evaluation/channelDelta`` (default): as `channelUpdate`, and layer k+1 is updated, not
 ///   recomputed: only channel o of a_{k+1} changed, so z_{k+1} += W_{k+1}[:, o] ∗ Δa_{k+1}[o], a
-///   convolution with ONE input channel (a factor in_{k+1} cheaper); if layer k is the output
-///   layer, only the loss terms of output channel o are recomputed.
+///   convolution with ONE input channel (a factor in_{k+1} cheaper, computed directly without
+///   im2col); later layers propagate Δa = f(z') − f(z) through bias-free convolutions, with a
+///   vectorisable tanh on both sides of each difference (``FastActivation``); if layer k is the
+///   output layer, only the loss terms of output channel o are recomputed.
 ///
 /// The last two add the perturbation after (not inside) a convolution's sum, so their losses
 /// differ from naive recomputation by float32 rounding of the changed activations (relative
 /// ~1e-7 of the loss, see the tests); unchanged activations are bit-identical. Networks with
 /// residual connections use `channelUpdate` when `channelDelta` is requested.
+///
+/// Any loss of the network output works too (``init(network:input:evaluation:outputLoss:)``):
+/// the solver-in-the-loop trainer passes a closure that continues the unrolled rollout from the
+/// corrected first step, so the first corrector call of every query reuses cached features.
 public final class NetworkObjective: ZOObjective {
+    /// A loss of the network output `[B, C_out, H, W]` (raw units), accumulated in Float64.
+    public typealias OutputLoss = (Tensor<Float>) -> Double
+
     public enum Evaluation: String, Sendable, CaseIterable {
         case naive, resume, channelUpdate, channelDelta
     }
 
     public private(set) var network: Network
     public let input: Tensor<Float>
-    public let target: Tensor<Float>
+    /// The MSE target (nil for a custom output loss).
+    public let target: Tensor<Float>?
+    private let mseTarget: Tensor<Float>
+    private let makeOutputLoss: (() -> OutputLoss)?
+    private let outputLoss: OutputLoss?
+    private var baseOutput = Tensor<Float>(shape: [0], scalars: [])
     public let evaluation: Evaluation
     private let cache = ActivationCache()
     private let workspace = NetworkWorkspace()
@@ -44,20 +58,41 @@ public final class NetworkObjective: ZOObjective {
     private var cols: [Float] = []         // im2col of one or all channels
     private var bufferA: [Float] = []
     private var bufferB: [Float] = []
+    private var direct = DirectConvolution()
+    /// f(z_l) of every hidden layer at the base point, with ``FastActivation`` (offsets into one array).
+    private var fastActivations: [Float] = []
+    private var fastOffsets: [Int] = []
 
     /// An objective for `network` on `input` `[B, C_in, H, W]` with `target` `[B, C_out, H, W]`.
-    public init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
+    public convenience init(network: Network, input: Tensor<Float>, target: Tensor<Float>, evaluation: Evaluation = .channelDelta) throws {
+        try self.init(network: network, input: input, target: target, evaluation: evaluation, makeOutputLoss: nil)
+    }
+
+    /// An objective `f(θ) = loss(C_θ(input))` for any output loss. `makeOutputLoss` is called
+    /// once per worker thread, so each worker gets its own loss closure (and whatever solver
+    /// workspaces it captures); the closure must be deterministic and must not keep the tensor.
+    public convenience init(network: Network, input: Tensor<Float>, evaluation: Evaluation = .channelDelta,
+                            outputLoss makeOutputLoss: @escaping () -> OutputLoss) throws {
+        try self.init(network: network, input: input, target: nil, evaluation: evaluation, makeOutputLoss: makeOutputLoss)
+    }
+
+    private init(network: Network, input: Tensor<Float>, target: Tensor<Float>?, evaluation: Evaluation,
+                 makeOutputLoss: (() -> OutputLoss)?) throws {
         try network.validateInput(input)
         let (b, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        guard target.shape == [b, network.architecture.outputChannels, h, w] else {
+        let outputShape = [b, network.architecture.outputChannels, h, w]
+        if let target, target.shape != outputShape {
             throw CorrectorError.invalidShape(expected: "[\(b), \(network.architecture.outputChannels), \(h), \(w)] target", found: target.shape)
         }
         self.network = network
         self.input = input
         self.target = target
+        self.mseTarget = target ?? Tensor(shape: outputShape)
+        self.makeOutputLoss = makeOutputLoss
+        self.outputLoss = makeOutputLoss?()
         self.evaluation = (evaluation == .channelDelta && network.layers.contains { $0.skipFrom != nil }) ? .channelUpdate : evaluation
         (batch, height, width) = (b, h, w)
-        outputCount = target.count
+        outputCount = outputShape.reduce(1, *)
         let hw = h * w
         let widest = network.layers.map { max($0.inputChannels, $0.outputChannels) }.max()!
         changed = Array(repeating: 0, count: b * hw)
@@ -80,8 +115,27 @@ public final class NetworkObjective: ZOObjective {
         precondition(parameters.count == parameterCount)
         network.parameters = parameters
         try! network.forward(input, into: &output, cache: cache, workspace: workspace)
-        channelSums = Self.channelSums(output, target)
+        if evaluation == .channelDelta { cacheFastActivations() }
+        if let outputLoss {
+            baseOutput = output
+            return outputLoss(output)
+        }
+        channelSums = Self.channelSums(output, mseTarget)
         return channelSums.reduce(0, +) / Double(outputCount)
+    }
+
+    private func cacheFastActivations() {
+        let n = batch * height * width
+        fastOffsets = []
+        var total = 0
+        for l in network.layers { fastOffsets.append(total); if l.activation != nil { total += l.outputChannels * n } }
+        if fastActivations.count != total { fastActivations = Array(repeating: 0, count: total) }
+        fastActivations.withUnsafeMutableBufferPointer { fa in
+            for (l, layer) in network.layers.enumerated() {
+                guard let act = layer.activation else { continue }
+                FastActivation.apply(act, cache.preActivationPointer(l), fa.baseAddress! + fastOffsets[l], count: layer.outputChannels * n)
+            }
+        }
     }
 
     /// Σ (y − t)² per output channel, in a fixed order (channel, item, pixel).
@@ -102,7 +156,8 @@ public final class NetworkObjective: ZOObjective {
     }
 
     private func lossOfOutput() -> Double {
-        Self.channelSums(output, target).reduce(0, +) / Double(outputCount)
+        if let outputLoss { return outputLoss(output) }
+        return Self.channelSums(output, mseTarget).reduce(0, +) / Double(outputCount)
     }
 
     public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
@@ -147,7 +202,7 @@ public final class NetworkObjective: ZOObjective {
     }
 
     public func makeWorker() -> any ZOObjective {
-        try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation)
+        try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation, makeOutputLoss: makeOutputLoss)
     }
 
     /// Approximate floating-point operations of one query on coordinate j (multiply-adds count
@@ -198,9 +253,20 @@ public final class NetworkObjective: ZOObjective {
             }
             // 2a. Output layer: only channel o's loss terms change.
             guard let activation = layer.activation else {
+                if let outputLoss {
+                    output = baseOutput
+                    let m = norm.outputMean[o], s = norm.outputScale[o]
+                    output.withUnsafeMutableBufferPointer { y in
+                        for i in 0..<b {
+                            let dst = y.baseAddress! + (i * cout + o) * hw, zz = ch + i * hw
+                            for p in 0..<hw { dst[p] = zz[p] * s + m }
+                        }
+                    }
+                    return outputLoss(output)
+                }
                 var sum = 0.0
                 let m = norm.outputMean[o], s = norm.outputScale[o]
-                target.withUnsafeBufferPointer { t in
+                mseTarget.withUnsafeBufferPointer { t in
                     for i in 0..<b {
                         let tt = t.baseAddress! + (i * cout + o) * hw, zz = ch + i * hw
                         for p in 0..<hw { let r = Double(zz[p] * s + m) - Double(tt[p]); sum += r * r }
@@ -211,8 +277,11 @@ public final class NetworkObjective: ZOObjective {
                 return total / Double(outputCount)
             }
             // 2b. Δa_{k+1}[:, o] = f(z'_k[:, o]) − f(z_k[:, o]), in place (same f both sides).
-            for i in 0..<b {
-                FastActivation.difference(activation, ch + i * hw, z0 + (i * cout + o) * hw, ch + i * hw, count: hw)
+            fastActivations.withUnsafeBufferPointer { fa in
+                let fz = fa.baseAddress! + fastOffsets[k]
+                for i in 0..<b {
+                    FastActivation.difference(activation, ch + i * hw, cached: fz + (i * cout + o) * hw, ch + i * hw, count: hw)
+                }
             }
             // 3. z'_{k+1} = z_{k+1} + W_{k+1}[:, o] ∗ Δa (one input channel) into bufferA.
             let next = layers[k + 1]
@@ -224,22 +293,27 @@ public final class NetworkObjective: ZOObjective {
                         z.update(from: cache.preActivationPointer(k + 1), count: b * nout * hw)
                         let wSlice = params.baseAddress! + next.weightOffset + o * kk
                         for i in 0..<b {
-                            Convolution.im2col(ch + i * hw, colp, channels: 1, kernelHeight: next.kernelHeight,
-                                               kernelWidth: next.kernelWidth, height: h, width: w, padding: next.padding)
-                            BLAS.sgemm(m: nout, n: hw, k: kk, a: wSlice, lda: next.columnLength, b: colp, ldb: hw,
-                                       beta: 1, c: z + i * nout * hw, ldc: hw)
+                            direct.accumulate(next, weights: wSlice, inputChannels: 1, input: ch + i * hw,
+                                                  output: z + i * nout * hw, height: h, width: w)
                         }
                         // 4. Later layers as deltas too: Δa_{l+1} = f(z'_l) − f(z_l), then
                         // z'_{l+1} = z_{l+1} + W_{l+1} ∗ Δa_{l+1} (a full convolution, no bias).
                         var l = k + 1
                         while let act = layers[l].activation {
                             let cl = layers[l].outputChannels
-                            FastActivation.difference(act, z, cache.preActivationPointer(l), da, count: b * cl * hw)
+                            fastActivations.withUnsafeBufferPointer { fa in
+                                FastActivation.difference(act, z, cached: fa.baseAddress! + fastOffsets[l], da, count: b * cl * hw)
+                            }
                             let layer = layers[l + 1]
                             z.update(from: cache.preActivationPointer(l + 1), count: b * layer.outputChannels * hw)
                             let pointwise = layer.kernelHeight * layer.kernelWidth == 1
                             for i in 0..<b {
                                 let x = da + i * cl * hw
+                                if layer.outputChannels <= Self.directOutputChannels {
+                                    direct.accumulate(layer, weights: params.baseAddress! + layer.weightOffset, inputChannels: cl,
+                                                          input: x, output: z + i * layer.outputChannels * hw, height: h, width: w)
+                                    continue
+                                }
                                 if !pointwise {
                                     Convolution.im2col(x, colp, channels: cl, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
                                                        height: h, width: w, padding: layer.padding)
@@ -251,8 +325,20 @@ public final class NetworkObjective: ZOObjective {
                             l += 1
                         }
                         // z = normalised output.
+                        if let outputLoss {
+                            let oc = layers[l].outputChannels
+                            output.withUnsafeMutableBufferPointer { y in
+                                for i in 0..<b {
+                                    for c in 0..<oc {
+                                        let m = norm.outputMean[c], s = norm.outputScale[c], off = (i * oc + c) * hw
+                                        for p in 0..<hw { y[off + p] = z[off + p] * s + m }
+                                    }
+                                }
+                            }
+                            return outputLoss(output)
+                        }
                         var total = 0.0
-                        target.withUnsafeBufferPointer { t in
+                        mseTarget.withUnsafeBufferPointer { t in
                             let oc = layers[l].outputChannels
                             for c in 0..<oc {
                                 let m = norm.outputMean[c], s = norm.outputScale[c]
@@ -271,8 +357,15 @@ public final class NetworkObjective: ZOObjective {
         }
     }
 
+    /// Convolutions with at most this many output channels (the output layer) are computed
+    /// directly rather than by im2col + sgemm: with m ≤ 4 rows, OpenBLAS spends its time
+    /// packing the im2col matrix, while shifted-plane updates stay in L1.
+    static let directOutputChannels = 4
+
     /// The exact gradient ∇f(θ) by backpropagation (for tests, exact GraSP and FO baselines).
     public func backpropGradient(at parameters: [Float]) -> (loss: Double, gradient: [Float]) {
+        precondition(target != nil, "backpropGradient needs the MSE objective (a target)")
+        let target = mseTarget
         let loss = prepare(at: parameters)
         var g = Tensor<Float>(shape: output.shape)
         let scale = Float(2) / Float(outputCount)
