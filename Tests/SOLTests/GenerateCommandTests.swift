@@ -182,3 +182,34 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 }
+
+/// The progress reporter used by generate (and later train/eval).
+final class ProgressTests: XCTestCase {
+    private final class Lines: @unchecked Sendable {
+        let lock = NSLock()
+        var text = ""
+        func append(_ s: String) { lock.withLock { text += s } }
+    }
+
+    func testPlainLinesAtEveryTenthWhenNotATerminal() {
+        let lines = Lines()
+        let progress = Progress(total: 40, label: "gen", unit: "frames", isTerminal: false, write: { lines.append($0) })
+        for _ in 0..<40 { progress.advance() }
+        progress.note("done")
+        progress.finish()
+        let printed = lines.text.split(separator: "\n")
+        XCTAssertEqual(printed.count, 12, lines.text)  // 0 %, 10 % … 100 %, and the note
+        XCTAssertTrue(printed[10].hasPrefix("gen: 40/40 frames (100%)"), lines.text)
+        XCTAssertFalse(lines.text.contains("\r"))
+    }
+
+    func testABarOnATerminal() {
+        let lines = Lines()
+        let progress = Progress(total: 4, label: "gen", isTerminal: true, write: { lines.append($0) })
+        progress.advance(by: 4)
+        progress.finish()
+        XCTAssertTrue(lines.text.contains("\r"), lines.text)
+        XCTAssertTrue(lines.text.contains("100% 4/4"), lines.text)
+        XCTAssertTrue(lines.text.hasSuffix("\n"))
+    }
+}

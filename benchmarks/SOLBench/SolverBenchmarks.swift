@@ -57,5 +57,9 @@ let solverSuite = BenchmarkSuite(name: "solver") {
                 try! scenario.makeReference(params, as: Float.self), reference)
         }
     }
+    // `SOL_BENCH_FILTER=kolmogorov` runs only the benchmarks whose name contains the filter.
+    if let filter = ProcessInfo.processInfo.environment["SOL_BENCH_FILTER"] {
+        benchmarks = benchmarks.filter { $0.name.contains(filter) }
+    }
     return benchmarks
 }
