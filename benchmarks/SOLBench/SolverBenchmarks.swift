@@ -7,7 +7,12 @@ import Solver
 /// scenarios' source step and reference frame (4 sub-steps at 4× resolution).
 let solverSuite = BenchmarkSuite(name: "solver") {
     var benchmarks: [Benchmark] = []
-    func add(_ name: String, _ sim: any Simulator<Float>, _ initial: Tensor<Float>, vjp: Bool = false) {
+    // `SOL_BENCH_FILTER=kolmogorov` builds and runs only the benchmarks whose name contains it.
+    let filter = ProcessInfo.processInfo.environment["SOL_BENCH_FILTER"]
+    func add(_ name: String, _ makeSim: @autoclosure () -> any Simulator<Float>, _ makeInitial: @autoclosure () -> Tensor<Float>,
+             vjp: Bool = false) {
+        if let filter, !name.contains(filter) { return }
+        let sim = makeSim(), initial = makeInitial()
         var state = initial
         let batch = sim.batchSize
         benchmarks.append(Benchmark(name: name, items: Double(batch), unit: "states") {
@@ -27,9 +32,9 @@ let solverSuite = BenchmarkSuite(name: "solver") {
             let params = (0..<batch).map { SimulationParameters(["viscosity": 0.01 + 0.001 * Double($0)], seed: UInt64($0)) }
             var s = burgers
             s.resolution = n / 4
-            let initial = try! s.initialStates(params, as: Float.self)
-            let sim = try! BurgersSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, parameters: params)
-            add("burgers N=\(n) step, batch \(batch)", sim, initial, vjp: batch == 1)
+            add("burgers N=\(n) step, batch \(batch)",
+                try! BurgersSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, parameters: params),
+                try! s.initialStates(params, as: Float.self), vjp: batch == 1)
         }
     }
     let kolmogorov = KolmogorovScenario()
@@ -39,27 +44,24 @@ let solverSuite = BenchmarkSuite(name: "solver") {
             var s = kolmogorov
             s.resolution = n / 2
             s.factor = 2
-            let initial = try! s.initialStates(params, as: Float.self)
-            let sim = try! KolmogorovSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, drag: 0.1, forcingMode: 4,
-                                                      forcingAmplitude: 1, parameters: params)
-            add("kolmogorov \(n)² step, batch \(batch)", sim, initial, vjp: batch == 1)
+            add("kolmogorov \(n)² step, batch \(batch)",
+                try! KolmogorovSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, drag: 0.1, forcingMode: 4,
+                                                forcingAmplitude: 1, parameters: params),
+                try! s.initialStates(params, as: Float.self), vjp: batch == 1)
         }
     }
     for scenario in [burgers as any Scenario, kolmogorov] {
         for batch in [1, 16] {
             let params = scenario.defaultParameters(train: batch, test: 0, seed: 0).train
-            let reference = try! scenario.initialStates(params, as: Float.self)
-            let source = try! scenario.downsample(reference)
+            let reference = { try! scenario.initialStates(params, as: Float.self) }
             let grid = scenario.sourceGrid.map(String.init).joined(separator: "×")
             let refGrid = scenario.referenceGrid.map(String.init).joined(separator: "×")
-            add("\(scenario.name) default source step \(grid), batch \(batch)", try! scenario.makeSource(params, as: Float.self), source)
+            add("\(scenario.name) default source step \(grid), batch \(batch)", try! scenario.makeSource(params, as: Float.self),
+                try! scenario.downsample(reference()))
             add("\(scenario.name) default reference frame \(refGrid), batch \(batch)",
-                try! scenario.makeReference(params, as: Float.self), reference)
+                try! scenario.makeReference(params, as: Float.self), reference())
         }
     }
-    // `SOL_BENCH_FILTER=kolmogorov` runs only the benchmarks whose name contains the filter.
-    if let filter = ProcessInfo.processInfo.environment["SOL_BENCH_FILTER"] {
-        benchmarks = benchmarks.filter { $0.name.contains(filter) }
-    }
+    if let filter { benchmarks = benchmarks.filter { $0.name.contains(filter) } }
     return benchmarks
 }
