@@ -10,7 +10,8 @@ public struct SimulationRecord: Sendable, Equatable {
     public var frames: Int
 }
 
-/// A low/high-fidelity dataset written by `sol generate` (layout in datasets/README.md): the
+/// A low/high-fidelity dataset written by `sol generate` (layout in datasets/README.md and
+/// docs/file-formats.md): the
 /// scenario that rebuilds the source solver, and per simulation the downsampled reference
 /// trajectory `T r` as `[T, C, H, W]` float32 on the source grid.
 ///
@@ -22,6 +23,8 @@ public final class PairDataset: @unchecked Sendable {
     public let channels: [String]
     public let train: [SimulationRecord]
     public let test: [SimulationRecord]
+    /// Reference frames discarded before frame 0 when the file was generated.
+    public let warmup: Int
     private let file: HDF5File
     private let lock = NSLock()
     private var cache: [String: Tensor<Float>] = [:]
@@ -35,6 +38,7 @@ public final class PairDataset: @unchecked Sendable {
             throw SOLError.notADataset(path: path, reason: "its root attribute 'format' is not \"sol-pairs\"")
         }
         let name = try root.stringAttribute("scenario")
+        warmup = try root.hasAttribute("warmup") ? try root.intAttribute("warmup") : 0
         let scenario = try ScenarioRegistry.scenario(named: name, configurationJSON: try root.stringAttribute("config"))
         self.scenario = scenario
         let channels = scenario.channels
@@ -72,6 +76,11 @@ public final class PairDataset: @unchecked Sendable {
         }
         lock.withLock { cache[key] = t }
         return t
+    }
+
+    /// Frames `range` of a simulation, `[range.count, C, H, W]`, reading only those chunks.
+    public func frames(_ record: SimulationRecord, _ range: Range<Int>) throws -> Tensor<Float> {
+        try (try file.root).group(record.split.rawValue).group(record.name).dataset("reference").readItems(range, as: Float.self)
     }
 
     /// The value of the scenario's conditioning parameter (e.g. `re`, `viscosity`) of a simulation.
