@@ -370,7 +370,7 @@ def field_grid(columns: list, grid: Grid, title: str = "", width: float = 2.0):
         lo, hi = limits(arrays, is_signed(name) and not error)
         if error:
             lo = 0.0
-        im = None
+        im, first = None, True
         for j, (label, fields) in enumerate(columns):
             ax = axes[i, j]
             if name not in fields:
@@ -382,8 +382,9 @@ def field_grid(columns: list, grid: Grid, title: str = "", width: float = 2.0):
             ax.tick_params(labelsize=6)
             ax.xaxis.set_major_locator(plt.MaxNLocator(2))
             ax.yaxis.set_major_locator(plt.MaxNLocator(3))
-            if j > 0:  # axes labelled on the left column only: fewer labels, faster layout
+            if not first:  # y labelled on the first panel of a row only: fewer labels, faster layout
                 ax.set_yticklabels([])
+            first = False
         if im is not None:
             cb = fig.colorbar(im, ax=list(axes[i, :]), shrink=0.9, pad=0.01)
             cb.ax.tick_params(labelsize=7)

@@ -109,6 +109,8 @@ def main():
     test_refs = []
     with h5py.File(dataset, "w") as f:
         config = {"sourceGrid": shape, "factor": 4, "dt": dt, "domain": domain, "synthetic": True}
+        if a.scenario == "karman":
+            config.update({"obstacleRadius": 10.0, "inflowVelocity": 1.0})
         f.attrs.update({"format": "sol-pairs", "version": 1, "scenario": a.scenario, "channels": ",".join(channels),
                         "config": json.dumps(config), "source_grid": shape, "factor": 4, "dt": dt,
                         "domain": domain, "frames": a.frames, "warmup": 0, "seed": a.seed})

@@ -22,6 +22,7 @@ Prints one line per notebook, the failing cell's source and error if one fails, 
 """
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours of IPython tracebacks
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -60,11 +62,11 @@ def strip(nb) -> None:
 
 
 def failing_cell(nb, error) -> str:
-    """Index and source of the cell that raised, for the report."""
+    """Index of the cell that raised (the error itself carries its source and traceback)."""
     for i, c in enumerate(nb.cells):
         if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", [])):
-            return f"cell {i}:\n{c.source}"
-    return "(cell unknown)"
+            return f"failing cell: {i} (counting from 0, markdown cells included)"
+    return "failing cell: unknown"
 
 
 def run(path: Path, timeout: int, out: Path | None) -> tuple[bool, str]:
@@ -77,7 +79,7 @@ def run(path: Path, timeout: int, out: Path | None) -> tuple[bool, str]:
     try:
         client.execute()
     except CellExecutionError as e:
-        ok, detail = False, f"{failing_cell(nb, e)}\n--- error ---\n{e}"
+        ok, detail = False, f"{failing_cell(nb, e)}\n{ANSI.sub('', str(e))}"
     except (CellTimeoutError, DeadKernelError) as e:
         ok, detail = False, f"{type(e).__name__}: {e}"
     finally:
