@@ -197,12 +197,13 @@ class Grid:
 
 def grid_of(attrs: dict, shape) -> Grid:
     """A Grid from root attributes (dataset or rollouts file) and a field shape [..., C, H, W]."""
-    domain = attrs.get("domain")
-    if domain is None and "config" in attrs:
-        try:
-            domain = json.loads(attrs["config"]).get("domain")
-        except (ValueError, AttributeError):
-            domain = None
+    try:
+        config = json.loads(attrs.get("config", "{}"))
+        config = config if isinstance(config, dict) else {}
+    except ValueError:
+        config = {}
+    domain = attrs.get("domain", config.get("domain"))
+    dt = attrs.get("dt", config.get("dt", 1.0))
     h, w = int(shape[-2]), int(shape[-1])
     if domain is not None:
         domain = [float(x) for x in np.ravel(domain)]
@@ -212,7 +213,7 @@ def grid_of(attrs: dict, shape) -> Grid:
     if len(channels) != shape[-3]:
         channels = [f"c{i}" for i in range(shape[-3])]
     return Grid(scenario=str(attrs.get("scenario", "unknown")), channels=channels, shape=(h, w),
-                domain=domain, dt=float(attrs.get("dt", 1.0)))
+                domain=domain, dt=float(np.ravel(dt)[0]))
 
 
 def read_log(path: Path) -> list[dict]:

@@ -20,6 +20,8 @@ modified, and must have no outputs (checked first, so diffs stay readable; --str
 Prints one line per notebook, the failing cell's source and error if one fails, and closes with
 "notebooks: N passed, M failed"; the exit status is 1 if any notebook failed.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import re
