@@ -234,14 +234,31 @@ def read_log(path: Path) -> list[dict]:
     return rows
 
 
+def base_method(name: str) -> str:
+    """The method a table or log name belongs to: "ZO-SOL-2" or "ZO-SOL (zo2)" -> "ZO-SOL"."""
+    upper = name.upper()
+    for m in sorted(METHOD_ORDER, key=len, reverse=True):
+        if upper.startswith(m):
+            return m
+    return name
+
+
 def method_sort_key(name: str):
-    base = name.split("#")[0].split(" ")[0].upper()
+    base = base_method(name)
     return (METHOD_ORDER.index(base) if base in METHOD_ORDER else len(METHOD_ORDER), name)
 
 
 def color(name: str) -> str:
-    base = name.upper().split("#")[0].split(" ")[0]
-    return METHOD_COLORS.get(base, METHOD_COLORS.get(name, None) or f"C{abs(hash(name)) % 10}")
+    """One colour per method (repeated runs of a method share it); stable for unknown names."""
+    if name in METHOD_COLORS:
+        return METHOD_COLORS[name]
+    base = base_method(name)
+    return METHOD_COLORS.get(base) or f"C{sum(map(ord, name)) % 10}"
+
+
+def linestyle(name: str) -> str:
+    """Solid for a method's first run, dashed for repeated runs ("ZO-SOL-2")."""
+    return "-" if base_method(name) == name else "--"
 
 
 # --------------------------------------------------------------------------- derived fields

@@ -141,7 +141,7 @@ def main():
             step_queries = 460 * 10 if zo else 0
             queries += step_queries if it else 0
             elapsed += (step_queries / qps if zo else 0.05 * 10) if it else 0.0
-            loss = 0.05 * DRIFT[m] * math.exp(-it / 60) + 0.002 * DRIFT[m] + 0.0005 * abs(rng.normal())
+            loss = 0.05 * DRIFT.get(m, 0.4) * math.exp(-it / 60) + 0.002 * DRIFT.get(m, 0.4) + 0.0005 * abs(rng.normal())
             lines.append({"method": m.lower(), "iteration": it, "epoch": it // 50, "loss": loss, "lr": 1e-3,
                           "queries": queries, "queries_per_second": qps, "elapsed": round(elapsed, 3)})
         lines.append({"method": m.lower(), "event": "done", "iteration": 200, "elapsed": elapsed})
@@ -162,7 +162,7 @@ def main():
             scale = float(np.abs(r).mean()) + 1e-6
             for n in names:
                 growth = (np.arange(k + 1) / k)[:, None, None, None]
-                roll = (r + DRIFT[n] * 0.3 * scale * growth * smooth_noise(r.shape[1:], rng)).astype(np.float32)
+                roll = (r + DRIFT.get(n, 0.4) * 0.3 * scale * growth * smooth_noise(r.shape[1:], rng)).astype(np.float32)
                 g[n] = roll
                 mae[n][s] = np.abs(roll[1:] - r[1:]).mean(axis=(1, 2, 3))
         for n in names:
