@@ -61,6 +61,9 @@ def strip(nb) -> None:
             c.outputs = []
             c.execution_count = None
         c.metadata.pop("execution", None)
+    # Interpreter details that Jupyter records when saving: not part of the notebook's content.
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
 
 
 def failing_cell(nb, error) -> str:
