@@ -197,14 +197,18 @@ class Grid:
 
 def grid_of(attrs: dict, shape) -> Grid:
     """A Grid from root attributes (dataset or rollouts file) and a field shape [..., C, H, W]."""
+    h, w = int(shape[-2]), int(shape[-1])
     try:
         config = json.loads(attrs.get("config", "{}"))
         config = config if isinstance(config, dict) else {}
     except ValueError:
         config = {}
     domain = attrs.get("domain", config.get("domain"))
+    if domain is None and "length" in config:  # burgers, kolmogorov: [0, length) per periodic axis
+        domain = [1.0 if h == 1 else config["length"], config["length"]]
+    if domain is None and "width" in config and "height" in config:  # karman: x across, y along the flow
+        domain = [config["height"], config["width"]]
     dt = attrs.get("dt", config.get("dt", 1.0))
-    h, w = int(shape[-2]), int(shape[-1])
     if domain is not None:
         domain = [float(x) for x in np.ravel(domain)]
         domain = (1.0, domain[-1]) if h == 1 else tuple(domain[-2:]) if len(domain) >= 2 else None
