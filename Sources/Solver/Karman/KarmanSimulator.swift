@@ -1,0 +1,137 @@
+import Foundation
+
+/// The 2D unsteady wake flow behind a cylinder of the Solver-in-the-Loop benchmark (Um et al.,
+/// NeurIPS 2020), incompressible Navier–Stokes on a staggered (MAC) grid:
+///
+///     ∂v/∂t + (v·∇)v = −∇p + ν ∇²v,   ∇·v = 0,   ν = 10 / Re  (domain units, U = 1, D = 20)
+///
+/// One step of size `dt` (split as in the original): explicit diffusion `v += ν dt ∇²v` (sub-cycled
+/// so that `ν dt' (1/dx² + 1/dy²) ≤ 0.4`), the inflow condition (`vy = U`, `vx = 0` on faces below
+/// `y = 5`), semi-Lagrangian self-advection (bilinear interpolation on each staggered component,
+/// departure points clamped to the domain), and the pressure projection with the cylinder
+/// (``KarmanPressureSolver``: exact, direct, FFTW DCTs). The step is a deterministic function of its
+/// input, continuous and piecewise smooth (bilinear interpolation cells).
+///
+/// `reynolds` holds one Reynolds number per state of the batch (book units; `U·D/ν = 2 Re`, see
+/// docs/scenarios/karman.md). States are `[B, 2, H, W]` with the layout documented on ``KarmanGrid``.
+public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
+    public let grid: KarmanGrid
+    /// Reynolds number of each state of the batch.
+    public let reynolds: [Double]
+    /// Time per `step` call.
+    public let dt: Double
+    /// Internal steps per `step` call (each advances `dt / substeps`): used by reference solvers
+    /// whose finer grid needs a smaller time step so that frames align with the source.
+    public let substeps: Int
+    /// Largest allowed `dt/substeps · U / min(dx, dy)` (semi-Lagrangian back-traces of at most two
+    /// cells at the inflow speed).
+    public static var maximumCourant: Double { 2 }
+
+    let pressure: KarmanPressureSolver
+
+    public var channels: [String] { ["vx", "vy"] }
+    public var gridShape: [Int] { grid.shape }
+    public var batchSize: Int { reynolds.count }
+
+    /// Kinematic viscosity for a Reynolds number in the book's units: `ν = 10 / Re`
+    /// (`Re_solver = Re · 128² / 10`, diffusivity `res² / Re_solver` at the reference `res = 128`).
+    public static func viscosity(reynolds: Double) -> Double { 10 / reynolds }
+
+    public init(grid: KarmanGrid, reynolds: [Double], dt: Double = 1, substeps: Int = 1) throws {
+        for re in reynolds where !(re.isFinite && re > 0) { throw KarmanError.invalidReynoldsNumber(re) }
+        guard !reynolds.isEmpty else { throw KarmanError.invalidGrid("give at least one Reynolds number") }
+        guard dt.isFinite, dt > 0, substeps >= 1 else {
+            throw KarmanError.invalidGrid("dt must be > 0 and substeps ≥ 1, got dt = \(dt), substeps = \(substeps)")
+        }
+        let courant = dt / Double(substeps) * grid.inflowVelocity / min(grid.dx, grid.dy)
+        guard courant <= Self.maximumCourant else {
+            throw KarmanError.advectionCFL(courant: courant, limit: Self.maximumCourant)
+        }
+        self.grid = grid
+        self.reynolds = reynolds
+        self.dt = dt
+        self.substeps = substeps
+        pressure = KarmanPressureSolver(grid: grid)
+    }
+
+    /// The same simulator for other Reynolds numbers (shares the pressure solver's setup).
+    public func with(reynolds: [Double]) throws -> KarmanSimulator {
+        guard !reynolds.isEmpty else { throw KarmanError.invalidGrid("give at least one Reynolds number") }
+        for re in reynolds where !(re.isFinite && re > 0) { throw KarmanError.invalidReynoldsNumber(re) }
+        return KarmanSimulator(grid: grid, reynolds: reynolds, dt: dt, substeps: substeps, pressure: pressure)
+    }
+
+    private init(grid: KarmanGrid, reynolds: [Double], dt: Double, substeps: Int, pressure: KarmanPressureSolver) {
+        self.grid = grid
+        self.reynolds = reynolds
+        self.dt = dt
+        self.substeps = substeps
+        self.pressure = pressure
+    }
+
+    /// Diffusion sub-cycles and their `α = ν dt'` for state `b`.
+    func diffusionSchedule(_ b: Int) -> (count: Int, alpha: Double) {
+        let h = dt / Double(substeps)
+        let nu = Self.viscosity(reynolds: reynolds[b])
+        let number = nu * h * (1 / (grid.dx * grid.dx) + 1 / (grid.dy * grid.dy))
+        let count = max(1, Int((number / 0.4).rounded(.up)))
+        return (count, nu * h / Double(count))
+    }
+
+    func checkShape(_ states: Tensor<Scalar>) throws {
+        let expected = [reynolds.count, 2, grid.cellsY, grid.cellsX]
+        guard states.shape == expected || (reynolds.count == 1 && states.rank == 4 && Array(states.shape.dropFirst()) == Array(expected.dropFirst())) else {
+            throw KarmanError.shapeMismatch(expected: expected, found: states.shape)
+        }
+    }
+
+    /// Reynolds index of state `b` (a single Reynolds number applies to every state).
+    @inline(__always) func parameterIndex(_ b: Int) -> Int { reynolds.count == 1 ? 0 : b }
+
+    /// Advances every state by `dt`. Throws ``KarmanError/blowUp(simulation:step:)`` if a state
+    /// becomes non-finite.
+    public func step(_ states: inout Tensor<Scalar>) throws {
+        try checkShape(states)
+        let batch = states.shape[0]
+        let stateCount = 2 * grid.cellsX * grid.cellsY
+        let grid = self.grid
+        states.withUnsafeMutableBufferPointer { buffer in
+            let base = UnsafeSendablePointer(buffer.baseAddress!)
+            Self.forEachState(batch) { b in
+                var ws = KarmanWorkspace<Scalar>(grid: grid)
+                let state = base.pointer + b * stateCount
+                ws.reconstruct(from: state)
+                let schedule = diffusionSchedule(parameterIndex(b))
+                for _ in 0..<substeps {
+                    substep(&ws, schedule: schedule)
+                }
+                ws.extract(into: state)
+            }
+        }
+        for b in 0..<batch {
+            let item = states.scalars[(b * stateCount)..<((b + 1) * stateCount)]
+            if !item.allSatisfy({ $0.isFinite }) { throw KarmanError.blowUp(simulation: b, step: nil) }
+        }
+    }
+
+    /// One internal step on the full-face buffer `ws.a` (result in `ws.a`).
+    func substep(_ ws: inout KarmanWorkspace<Scalar>, schedule: (count: Int, alpha: Double)) {
+        for _ in 0..<schedule.count { ws.diffuse(alpha: Scalar(schedule.alpha)) }
+        ws.applyInflow()
+        ws.advect(dt: dt / Double(substeps))
+        ws.project(pressure)
+    }
+
+    /// Runs `body(b)` for every state, on both cores when there are several states (each state
+    /// is independent, so the result does not depend on the thread count).
+    static func forEachState(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        if count == 1 { body(0); return }
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+}
+
+/// A raw pointer that may cross into `concurrentPerform`: every task writes a disjoint slice.
+struct UnsafeSendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}

@@ -1,0 +1,238 @@
+/// Per-state buffers and the stages of one wake-flow step on the full-face buffer.
+///
+/// The buffer `a` holds every face: `U` (vx, `H × (W+1)`, walls at `i = 0, W`) then `V`
+/// (vy, `(H+1) × W`, inflow at `j = 0`, outflow at `j = H`). "Fixed" faces (walls, inflow face)
+/// are constants; every stage leaves them unchanged and its adjoint ignores their cotangents.
+struct KarmanWorkspace<Scalar: FFTScalar> {
+    let grid: KarmanGrid
+    var a: [Scalar]
+    var b: [Scalar]
+    /// Cell buffers of the pressure solve (Float64 whatever `Scalar` is).
+    var r: [Double]
+    var p: [Double]
+    var spectrum: [Double]
+    var correction: [Double]
+
+    init(grid: KarmanGrid) {
+        self.grid = grid
+        a = [Scalar](repeating: 0, count: grid.faceCount)
+        b = a
+        let n = grid.cellsX * grid.cellsY
+        r = [Double](repeating: 0, count: n)
+        p = r; spectrum = r; correction = r
+    }
+
+    // MARK: State layout
+
+    /// Fills `a` from a stored `[2, H, W]` state (walls, inflow and outflow faces reconstructed).
+    mutating func reconstruct(from state: UnsafePointer<Scalar>) {
+        let (h, w) = (grid.cellsY, grid.cellsX)
+        let g = grid, inflow = Scalar(grid.inflowVelocity), ratio = Scalar(grid.dy / grid.dx)
+        a.withUnsafeMutableBufferPointer { f in
+            let vx = state, vy = state + h * w
+            for j in 0..<h {
+                f[g.u(j, 0)] = 0
+                for i in 1..<w { f[g.u(j, i)] = vx[j * w + i] }
+                f[g.u(j, w)] = 0
+            }
+            for i in 0..<w { f[g.v(0, i)] = inflow }
+            for j in 1..<h { for i in 0..<w { f[g.v(j, i)] = vy[j * w + i] } }
+            for i in 0..<w { f[g.v(h, i)] = f[g.v(h - 1, i)] - ratio * (f[g.u(h - 1, i + 1)] - f[g.u(h - 1, i)]) }
+        }
+    }
+
+    /// Writes the stored `[2, H, W]` state from `a`.
+    func extract(into state: UnsafeMutablePointer<Scalar>) {
+        let (h, w) = (grid.cellsY, grid.cellsX)
+        let g = grid
+        a.withUnsafeBufferPointer { f in
+            let vx = state, vy = state + h * w
+            for j in 0..<h { for i in 0..<w { vx[j * w + i] = f[g.u(j, i)] } }
+            for j in 0..<h { for i in 0..<w { vy[j * w + i] = f[g.v(j, i)] } }
+        }
+    }
+
+    // MARK: Diffusion
+
+    /// Visits the 5-point Laplacian `∇²v` of every free face as `(target, source, coefficient)`
+    /// terms. Ghost values: vx = 0 at the inflow (`ghost = −vx`), zero gradient at the outflow;
+    /// vy zero gradient at the free-slip walls and the outflow; fixed faces enter as values.
+    @inline(__always)
+    static func forEachLaplacianTerm(_ g: KarmanGrid, _ body: (Int, Int, Scalar) -> Void) {
+        let (h, w) = (g.cellsY, g.cellsX)
+        let cx = Scalar(1 / (g.dx * g.dx)), cy = Scalar(1 / (g.dy * g.dy))
+        for j in 0..<h {
+            for i in 1..<w {
+                let t = g.u(j, i)
+                body(t, t - 1, cx); body(t, t + 1, cx)
+                var diagonal = -2 * cx - 2 * cy
+                if j > 0 { body(t, g.u(j - 1, i), cy) } else { diagonal -= cy }
+                if j < h - 1 { body(t, g.u(j + 1, i), cy) } else { diagonal += cy }
+                body(t, t, diagonal)
+            }
+        }
+        for j in 1...h {
+            for i in 0..<w {
+                let t = g.v(j, i)
+                var diagonal = -2 * cx - 2 * cy
+                if i > 0 { body(t, t - 1, cx) } else { diagonal += cx }
+                if i < w - 1 { body(t, t + 1, cx) } else { diagonal += cx }
+                body(t, g.v(j - 1, i), cy)
+                if j < h { body(t, g.v(j + 1, i), cy) } else { diagonal += cy }
+                body(t, t, diagonal)
+            }
+        }
+    }
+
+    /// One explicit diffusion sub-step `v ← v + α ∇²v` on the free faces.
+    mutating func diffuse(alpha: Scalar) {
+        b = a
+        let g = grid
+        a.withUnsafeBufferPointer { src in
+            b.withUnsafeMutableBufferPointer { dst in
+                Self.forEachLaplacianTerm(g) { t, s, c in dst[t] += alpha * c * src[s] }
+            }
+        }
+        swap(&a, &b)
+    }
+
+    // MARK: Inflow
+
+    /// The inflow condition: `vy = U` on y-faces with `y < inflowHeight`, `vx = 0` on x-faces whose
+    /// centre is below it.
+    mutating func applyInflow() {
+        let g = grid, inflow = Scalar(grid.inflowVelocity)
+        a.withUnsafeMutableBufferPointer { f in
+            for j in 0..<g.inflowURows { for i in 0...g.cellsX { f[g.u(j, i)] = 0 } }
+            for j in 0..<g.inflowVRows { for i in 0..<g.cellsX { f[g.v(j, i)] = inflow } }
+        }
+    }
+
+    // MARK: Advection
+
+    /// Semi-Lagrangian self-advection `v(x) ← v(x − dt·v(x))` of every free face, `a → a`.
+    mutating func advect(dt: Double) {
+        b = a
+        let g = grid, (h, w) = (grid.cellsY, grid.cellsX)
+        let sx = Scalar(dt / grid.dx), sy = Scalar(dt / grid.dy)
+        a.withUnsafeBufferPointer { f in
+            b.withUnsafeMutableBufferPointer { out in
+                let fu = f.baseAddress!, fv = f.baseAddress! + g.uCount
+                for j in 0..<h {
+                    for i in 1..<w {
+                        let u = f[g.u(j, i)]
+                        let vbar = 0.25 * (f[g.v(j, i - 1)] + f[g.v(j, i)] + f[g.v(j + 1, i - 1)] + f[g.v(j + 1, i)])
+                        let s = Bilinear<Scalar>(rows: h, cols: w + 1, fj: Scalar(j) - sy * vbar, fi: Scalar(i) - sx * u)
+                        out[g.u(j, i)] = s.value(fu)
+                    }
+                }
+                for j in 1...h {
+                    let jj = min(j, h - 1)
+                    for i in 0..<w {
+                        let v = f[g.v(j, i)]
+                        let ubar = 0.25 * (f[g.u(j - 1, i)] + f[g.u(j - 1, i + 1)] + f[g.u(jj, i)] + f[g.u(jj, i + 1)])
+                        let s = Bilinear<Scalar>(rows: h + 1, cols: w, fj: Scalar(j) - sy * v, fi: Scalar(i) - sx * ubar)
+                        out[g.v(j, i)] = s.value(fv)
+                    }
+                }
+            }
+        }
+        swap(&a, &b)
+    }
+
+    // MARK: Projection
+
+    /// Makes `a` divergence-free in every fluid cell: zero the faces touching the cylinder, solve
+    /// `L_m p = ∇·v`, subtract `∇p` on the open faces (interior fluid faces and the outflow, where
+    /// `p = 0`).
+    mutating func project(_ solver: KarmanPressureSolver) {
+        let g = grid, (h, w) = (grid.cellsY, grid.cellsX)
+        let idx = 1 / grid.dx, idy = 1 / grid.dy
+        a.withUnsafeMutableBufferPointer { f in
+            r.withUnsafeMutableBufferPointer { r in
+                // Zero faces touching solid cells.
+                for j in 0..<h { for i in 1..<w where g.uFaceSolid(j, i) { f[g.u(j, i)] = 0 } }
+                for j in 1..<h { for i in 0..<w where g.vFaceSolid(j, i) { f[g.v(j, i)] = 0 } }
+                for j in 0..<h {
+                    for i in 0..<w {
+                        r[j * w + i] = g.isSolid(j, i) ? 0
+                            : Double(f[g.u(j, i + 1)] - f[g.u(j, i)]) * idx + Double(f[g.v(j + 1, i)] - f[g.v(j, i)]) * idy
+                    }
+                }
+            }
+        }
+        solvePressure(solver)
+        a.withUnsafeMutableBufferPointer { f in
+            p.withUnsafeBufferPointer { p in
+                for j in 0..<h {
+                    for i in 1..<w where !g.uFaceSolid(j, i) { f[g.u(j, i)] = Scalar(Double(f[g.u(j, i)]) - (p[j * w + i] - p[j * w + i - 1]) * idx) }
+                }
+                for j in 1..<h {
+                    for i in 0..<w where !g.vFaceSolid(j, i) { f[g.v(j, i)] = Scalar(Double(f[g.v(j, i)]) - (p[j * w + i] - p[(j - 1) * w + i]) * idy) }
+                }
+                for i in 0..<w { f[g.v(h, i)] = Scalar(Double(f[g.v(h, i)]) + 2 * p[(h - 1) * w + i] * idy) }
+            }
+        }
+    }
+
+    /// `p = L_m⁻¹ r` with the workspace's cell buffers.
+    mutating func solvePressure(_ solver: KarmanPressureSolver) {
+        r.withUnsafeBufferPointer { r in
+            p.withUnsafeMutableBufferPointer { p in
+                spectrum.withUnsafeMutableBufferPointer { s in
+                    correction.withUnsafeMutableBufferPointer { c in
+                        solver.solve(r.baseAddress!, p.baseAddress!, spectrum: s.baseAddress!, correction: c.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bilinear interpolation at fractional index `(fj, fi)` of a `rows × cols` array, with the
+/// position clamped to the array (zero-gradient extrapolation beyond the outermost samples).
+struct Bilinear<Scalar: BinaryFloatingPoint> {
+    let j0: Int, i0: Int, tj: Scalar, ti: Scalar
+    /// Whether the position was clamped (the derivative along that axis is then 0).
+    let clampedJ: Bool, clampedI: Bool
+    let cols: Int
+
+    @inline(__always)
+    init(rows: Int, cols: Int, fj: Scalar, fi: Scalar) {
+        let maxJ = Scalar(rows - 1), maxI = Scalar(cols - 1)
+        let cj = min(max(fj, 0), maxJ), ci = min(max(fi, 0), maxI)
+        clampedJ = cj != fj
+        clampedI = ci != fi
+        let j0 = min(Int(cj), rows - 2), i0 = min(Int(ci), cols - 2)
+        self.j0 = j0; self.i0 = i0
+        tj = cj - Scalar(j0); ti = ci - Scalar(i0)
+        self.cols = cols
+    }
+
+    @inline(__always) var corner: Int { j0 * cols + i0 }
+
+    @inline(__always) func value(_ f: UnsafePointer<Scalar>) -> Scalar {
+        let c = corner
+        let bottom = f[c] + ti * (f[c + 1] - f[c])
+        let top = f[c + cols] + ti * (f[c + cols + 1] - f[c + cols])
+        return bottom + tj * (top - bottom)
+    }
+
+    /// `(∂/∂fj, ∂/∂fi)` of the interpolant (0 along clamped axes).
+    @inline(__always) func gradient(_ f: UnsafePointer<Scalar>) -> (Scalar, Scalar) {
+        let c = corner
+        let f00 = f[c], f01 = f[c + 1], f10 = f[c + cols], f11 = f[c + cols + 1]
+        let dj = clampedJ ? 0 : (1 - ti) * (f10 - f00) + ti * (f11 - f01)
+        let di = clampedI ? 0 : (1 - tj) * (f01 - f00) + tj * (f11 - f10)
+        return (dj, di)
+    }
+
+    /// Adds `g ·` the interpolation weights into `bar`.
+    @inline(__always) func scatter(_ g: Scalar, into bar: UnsafeMutablePointer<Scalar>) {
+        let c = corner
+        bar[c] += g * (1 - tj) * (1 - ti)
+        bar[c + 1] += g * (1 - tj) * ti
+        bar[c + cols] += g * tj * (1 - ti)
+        bar[c + cols + 1] += g * tj * ti
+    }
+}
