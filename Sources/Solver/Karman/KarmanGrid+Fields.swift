@@ -61,10 +61,11 @@ extension KarmanGrid {
 
     /// Divergence `∇·v` of every cell of a stored state `[2, H, W]` (item `b` of `states`), with the
     /// walls, the inflow face and the outflow face reconstructed as in a step; solid cells get 0.
-    public func divergence<Scalar: FFTScalar>(_ states: Tensor<Scalar>, item b: Int = 0) -> [Double] {
-        var ws = KarmanWorkspace<Scalar>(grid: self)
+    public func divergence<Scalar: TensorScalar>(_ states: Tensor<Scalar>, item b: Int = 0) -> [Double] {
+        var ws = KarmanWorkspace(grid: self)
         let n = 2 * cellsX * cellsY
-        states.withUnsafeBufferPointer { s in ws.reconstruct(from: s.baseAddress! + b * n) }
+        let x = states.withUnsafeBufferPointer { KarmanWorkspace.load($0.baseAddress! + b * n, count: n) }
+        x.withUnsafeBufferPointer { ws.reconstruct(from: $0.baseAddress!) }
         var result = [Double](repeating: 0, count: cellsX * cellsY)
         for j in 0..<cellsY {
             for i in 0..<cellsX where !isSolid(j, i) {

@@ -4,6 +4,8 @@ extension KarmanSimulator {
     /// discrete step: every stage is transposed, advection with respect to both the advected field
     /// and the back-tracing velocity; kinks of the bilinear interpolation take the one-sided
     /// derivative of the cell the departure point falls in).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         guard cotangent.shape == states.shape else {
@@ -20,27 +22,31 @@ extension KarmanSimulator {
                     let wp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: w.baseAddress!))
                     let op = UnsafeSendablePointer(out.baseAddress!)
                     Self.forEachState(batch) { b in
-                        var ws = KarmanWorkspace<Scalar>(grid: grid)
+                        var ws = KarmanWorkspace(grid: grid)
                         let schedule = diffusionSchedule(parameterIndex(b))
                         // Forward, recording the input of every advection.
-                        ws.reconstruct(from: sp.pointer + b * stateCount)
-                        var advectionInputs: [[Scalar]] = []
+                        let x = KarmanWorkspace.load(sp.pointer + b * stateCount, count: stateCount)
+                        x.withUnsafeBufferPointer { ws.reconstruct(from: $0.baseAddress!) }
+                        var advectionInputs: [[Double]] = []
                         for _ in 0..<substeps {
-                            for _ in 0..<schedule.count { ws.diffuse(alpha: Scalar(schedule.alpha)) }
+                            for _ in 0..<schedule.count { ws.diffuse(alpha: schedule.alpha) }
                             ws.applyInflow()
                             advectionInputs.append(ws.a)
                             ws.advect(dt: dt / Double(substeps))
                             ws.project(pressure)
                         }
                         // Backward.
-                        ws.extractAdjoint(from: wp.pointer + b * stateCount)
+                        let wb = KarmanWorkspace.load(wp.pointer + b * stateCount, count: stateCount)
+                        wb.withUnsafeBufferPointer { ws.extractAdjoint(from: $0.baseAddress!) }
                         for k in stride(from: substeps - 1, through: 0, by: -1) {
                             ws.projectAdjoint(pressure)
                             ws.advectAdjoint(at: advectionInputs[k], dt: dt / Double(substeps))
                             ws.applyInflowAdjoint()
-                            for _ in 0..<schedule.count { ws.diffuseAdjoint(alpha: Scalar(schedule.alpha)) }
+                            for _ in 0..<schedule.count { ws.diffuseAdjoint(alpha: schedule.alpha) }
                         }
-                        ws.reconstructAdjoint(into: op.pointer + b * stateCount)
+                        var bar = [Double](repeating: 0, count: stateCount)
+                        bar.withUnsafeMutableBufferPointer { ws.reconstructAdjoint(into: $0.baseAddress!) }
+                        KarmanWorkspace.store(bar, into: op.pointer + b * stateCount)
                     }
                 }
             }

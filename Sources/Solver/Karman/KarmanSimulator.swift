@@ -28,6 +28,7 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
     public static var maximumCourant: Double { 2 }
 
     let pressure: KarmanPressureSolver
+    let workspaces: KarmanWorkspacePool
 
     public var channels: [String] { ["vx", "vy"] }
     public var gridShape: [Int] { grid.shape }
@@ -52,16 +53,19 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
         self.dt = dt
         self.substeps = substeps
         pressure = KarmanPressureSolver(grid: grid)
+        workspaces = KarmanWorkspacePool(grid: grid)
     }
 
     /// The same simulator for other Reynolds numbers (shares the pressure solver's setup).
     public func with(reynolds: [Double]) throws -> KarmanSimulator {
         guard !reynolds.isEmpty else { throw KarmanError.invalidGrid("give at least one Reynolds number") }
         for re in reynolds where !(re.isFinite && re > 0) { throw KarmanError.invalidReynoldsNumber(re) }
-        return KarmanSimulator(grid: grid, reynolds: reynolds, dt: dt, substeps: substeps, pressure: pressure)
+        return KarmanSimulator(grid: grid, reynolds: reynolds, dt: dt, substeps: substeps, pressure: pressure, workspaces: workspaces)
     }
 
-    private init(grid: KarmanGrid, reynolds: [Double], dt: Double, substeps: Int, pressure: KarmanPressureSolver) {
+    private init(grid: KarmanGrid, reynolds: [Double], dt: Double, substeps: Int, pressure: KarmanPressureSolver,
+                 workspaces: KarmanWorkspacePool) {
+        self.workspaces = workspaces
         self.grid = grid
         self.reynolds = reynolds
         self.dt = dt
@@ -90,33 +94,37 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
 
     /// Advances every state by `dt`. Throws ``KarmanError/blowUp(simulation:step:)`` if a state
     /// becomes non-finite.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func step(_ states: inout Tensor<Scalar>) throws {
         try checkShape(states)
         let batch = states.shape[0]
         let stateCount = 2 * grid.cellsX * grid.cellsY
-        let grid = self.grid
+        var finite = [Bool](repeating: true, count: batch)
         states.withUnsafeMutableBufferPointer { buffer in
             let base = UnsafeSendablePointer(buffer.baseAddress!)
+            let flags = finite.withUnsafeMutableBufferPointer { UnsafeSendablePointer($0.baseAddress!) }
             Self.forEachState(batch) { b in
-                var ws = KarmanWorkspace<Scalar>(grid: grid)
-                let state = base.pointer + b * stateCount
-                ws.reconstruct(from: state)
-                let schedule = diffusionSchedule(parameterIndex(b))
-                for _ in 0..<substeps {
-                    substep(&ws, schedule: schedule)
+                workspaces.with { ws in
+                    let state = base.pointer + b * stateCount
+                    ws.load(state)
+                    ws.state.withUnsafeBufferPointer { ws.reconstruct(from: $0.baseAddress!) }
+                    let schedule = diffusionSchedule(parameterIndex(b))
+                    for _ in 0..<substeps {
+                        substep(&ws, schedule: schedule)
+                    }
+                    ws.extractState()
+                    flags.pointer[b] = ws.state.allSatisfy(\.isFinite)
+                    ws.store(into: state)
                 }
-                ws.extract(into: state)
             }
         }
-        for b in 0..<batch {
-            let item = states.scalars[(b * stateCount)..<((b + 1) * stateCount)]
-            if !item.allSatisfy({ $0.isFinite }) { throw KarmanError.blowUp(simulation: b, step: nil) }
-        }
+        if let b = finite.firstIndex(of: false) { throw KarmanError.blowUp(simulation: b, step: nil) }
     }
 
     /// One internal step on the full-face buffer `ws.a` (result in `ws.a`).
-    func substep(_ ws: inout KarmanWorkspace<Scalar>, schedule: (count: Int, alpha: Double)) {
-        for _ in 0..<schedule.count { ws.diffuse(alpha: Scalar(schedule.alpha)) }
+    func substep(_ ws: inout KarmanWorkspace, schedule: (count: Int, alpha: Double)) {
+        for _ in 0..<schedule.count { ws.diffuse(alpha: schedule.alpha) }
         ws.applyInflow()
         ws.advect(dt: dt / Double(substeps))
         ws.project(pressure)

@@ -45,11 +45,14 @@ extension KarmanWorkspace {
     /// Adjoint of ``diffuse(alpha:)``: `v̄ ← v̄ + α (∇²)ᵀ v̄`.
     mutating func diffuseAdjoint(alpha: Scalar) {
         zeroFixedCotangents()
-        b = a
+        copyAToB()
         let g = grid
         a.withUnsafeBufferPointer { src in
             b.withUnsafeMutableBufferPointer { dst in
-                Self.forEachLaplacianTerm(g) { t, s, c in dst[s] += alpha * c * src[t] }
+                Self.forEachLaplacianTerm(g) { t, s, c in
+                    let x = alpha * c * src[t]
+                    if s == t { dst[t] += x } else { dst[s] += x; dst[t] -= x }
+                }
             }
         }
         swap(&a, &b)
@@ -70,7 +73,7 @@ extension KarmanWorkspace {
         zeroFixedCotangents()
         let g = grid, (h, w) = (grid.cellsY, grid.cellsX)
         let sx = Scalar(dt / grid.dx), sy = Scalar(dt / grid.dy)
-        b = [Scalar](repeating: 0, count: a.count)
+        b.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         primal.withUnsafeBufferPointer { f in
             a.withUnsafeBufferPointer { gout in
                 b.withUnsafeMutableBufferPointer { bar in
@@ -82,7 +85,7 @@ extension KarmanWorkspace {
                             if gv == 0 { continue }
                             let u = f[g.u(j, i)]
                             let vbar = 0.25 * (f[g.v(j, i - 1)] + f[g.v(j, i)] + f[g.v(j + 1, i - 1)] + f[g.v(j + 1, i)])
-                            let s = Bilinear<Scalar>(rows: h, cols: w + 1, fj: Scalar(j) - sy * vbar, fi: Scalar(i) - sx * u)
+                            let s = Bilinear(rows: h, cols: w + 1, fj: Scalar(j) - sy * vbar, fi: Scalar(i) - sx * u)
                             if field { s.scatter(gv, into: baru) }
                             if velocity {
                                 let (dj, di) = s.gradient(fu)
@@ -100,7 +103,7 @@ extension KarmanWorkspace {
                             if gv == 0 { continue }
                             let v = f[g.v(j, i)]
                             let ubar = 0.25 * (f[g.u(j - 1, i)] + f[g.u(j - 1, i + 1)] + f[g.u(jj, i)] + f[g.u(jj, i + 1)])
-                            let s = Bilinear<Scalar>(rows: h + 1, cols: w, fj: Scalar(j) - sy * v, fi: Scalar(i) - sx * ubar)
+                            let s = Bilinear(rows: h + 1, cols: w, fj: Scalar(j) - sy * v, fi: Scalar(i) - sx * ubar)
                             if field { s.scatter(gv, into: barv) }
                             if velocity {
                                 let (dj, di) = s.gradient(fv)

@@ -1,17 +1,24 @@
 /// Per-state buffers and the stages of one wake-flow step on the full-face buffer.
 ///
+/// Always Float64 (also for Float32 simulators, which convert at the state boundary): concrete
+/// types keep the hot loops specialised, and the step of a Float32 simulator is then the Float32
+/// rounding of the Float64 step, deterministic and as smooth as it gets for ZO differences.
+///
 /// The buffer `a` holds every face: `U` (vx, `H × (W+1)`, walls at `i = 0, W`) then `V`
 /// (vy, `(H+1) × W`, inflow at `j = 0`, outflow at `j = H`). "Fixed" faces (walls, inflow face)
 /// are constants; every stage leaves them unchanged and its adjoint ignores their cotangents.
-struct KarmanWorkspace<Scalar: FFTScalar> {
+struct KarmanWorkspace {
+    typealias Scalar = Double
     let grid: KarmanGrid
     var a: [Scalar]
     var b: [Scalar]
-    /// Cell buffers of the pressure solve (Float64 whatever `Scalar` is).
+    /// Cell buffers of the pressure solve.
     var r: [Double]
     var p: [Double]
     var spectrum: [Double]
     var correction: [Double]
+    /// A stored `[2, H, W]` state in Float64.
+    var state: [Double]
 
     init(grid: KarmanGrid) {
         self.grid = grid
@@ -20,6 +27,14 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
         let n = grid.cellsX * grid.cellsY
         r = [Double](repeating: 0, count: n)
         p = r; spectrum = r; correction = r
+        state = [Double](repeating: 0, count: 2 * n)
+    }
+
+    /// `b ← a` without reallocating `b` (a plain `b = a` would share, then copy on write).
+    mutating func copyAToB() {
+        a.withUnsafeBufferPointer { src in
+            b.withUnsafeMutableBufferPointer { dst in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+        }
     }
 
     // MARK: State layout
@@ -54,9 +69,10 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
 
     // MARK: Diffusion
 
-    /// Visits the 5-point Laplacian `∇²v` of every free face as `(target, source, coefficient)`
-    /// terms. Ghost values: vx = 0 at the inflow (`ghost = −vx`), zero gradient at the outflow;
-    /// vy zero gradient at the free-slip walls and the outflow; fixed faces enter as values.
+    /// Visits the 5-point Laplacian `∇²v` of every free face as terms `c · (v[s] − v[t])`
+    /// (`body(t, s, c)`, differences, so a constant field gives exactly 0) and `c · v[t]`
+    /// (`body(t, t, c)`). Ghost values: vx = 0 at the inflow (`ghost = −vx`), zero gradient at the
+    /// outflow; vy zero gradient at the free-slip walls and the outflow; fixed faces enter as values.
     @inline(__always)
     static func forEachLaplacianTerm(_ g: KarmanGrid, _ body: (Int, Int, Scalar) -> Void) {
         let (h, w) = (g.cellsY, g.cellsX)
@@ -65,32 +81,30 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
             for i in 1..<w {
                 let t = g.u(j, i)
                 body(t, t - 1, cx); body(t, t + 1, cx)
-                var diagonal = -2 * cx - 2 * cy
-                if j > 0 { body(t, g.u(j - 1, i), cy) } else { diagonal -= cy }
-                if j < h - 1 { body(t, g.u(j + 1, i), cy) } else { diagonal += cy }
-                body(t, t, diagonal)
+                if j > 0 { body(t, g.u(j - 1, i), cy) } else { body(t, t, -2 * cy) }
+                if j < h - 1 { body(t, g.u(j + 1, i), cy) }
             }
         }
         for j in 1...h {
             for i in 0..<w {
                 let t = g.v(j, i)
-                var diagonal = -2 * cx - 2 * cy
-                if i > 0 { body(t, t - 1, cx) } else { diagonal += cx }
-                if i < w - 1 { body(t, t + 1, cx) } else { diagonal += cx }
+                if i > 0 { body(t, t - 1, cx) }
+                if i < w - 1 { body(t, t + 1, cx) }
                 body(t, g.v(j - 1, i), cy)
-                if j < h { body(t, g.v(j + 1, i), cy) } else { diagonal += cy }
-                body(t, t, diagonal)
+                if j < h { body(t, g.v(j + 1, i), cy) }
             }
         }
     }
 
     /// One explicit diffusion sub-step `v ← v + α ∇²v` on the free faces.
     mutating func diffuse(alpha: Scalar) {
-        b = a
+        copyAToB()
         let g = grid
         a.withUnsafeBufferPointer { src in
             b.withUnsafeMutableBufferPointer { dst in
-                Self.forEachLaplacianTerm(g) { t, s, c in dst[t] += alpha * c * src[s] }
+                Self.forEachLaplacianTerm(g) { t, s, c in
+                    dst[t] += alpha * c * (s == t ? src[t] : src[s] - src[t])
+                }
             }
         }
         swap(&a, &b)
@@ -112,7 +126,7 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
 
     /// Semi-Lagrangian self-advection `v(x) ← v(x − dt·v(x))` of every free face, `a → a`.
     mutating func advect(dt: Double) {
-        b = a
+        copyAToB()
         let g = grid, (h, w) = (grid.cellsY, grid.cellsX)
         let sx = Scalar(dt / grid.dx), sy = Scalar(dt / grid.dy)
         a.withUnsafeBufferPointer { f in
@@ -122,7 +136,7 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
                     for i in 1..<w {
                         let u = f[g.u(j, i)]
                         let vbar = 0.25 * (f[g.v(j, i - 1)] + f[g.v(j, i)] + f[g.v(j + 1, i - 1)] + f[g.v(j + 1, i)])
-                        let s = Bilinear<Scalar>(rows: h, cols: w + 1, fj: Scalar(j) - sy * vbar, fi: Scalar(i) - sx * u)
+                        let s = Bilinear(rows: h, cols: w + 1, fj: Scalar(j) - sy * vbar, fi: Scalar(i) - sx * u)
                         out[g.u(j, i)] = s.value(fu)
                     }
                 }
@@ -131,7 +145,7 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
                     for i in 0..<w {
                         let v = f[g.v(j, i)]
                         let ubar = 0.25 * (f[g.u(j - 1, i)] + f[g.u(j - 1, i + 1)] + f[g.u(jj, i)] + f[g.u(jj, i + 1)])
-                        let s = Bilinear<Scalar>(rows: h + 1, cols: w, fj: Scalar(j) - sy * v, fi: Scalar(i) - sx * ubar)
+                        let s = Bilinear(rows: h + 1, cols: w, fj: Scalar(j) - sy * v, fi: Scalar(i) - sx * ubar)
                         out[g.v(j, i)] = s.value(fv)
                     }
                 }
@@ -191,7 +205,8 @@ struct KarmanWorkspace<Scalar: FFTScalar> {
 
 /// Bilinear interpolation at fractional index `(fj, fi)` of a `rows × cols` array, with the
 /// position clamped to the array (zero-gradient extrapolation beyond the outermost samples).
-struct Bilinear<Scalar: BinaryFloatingPoint> {
+struct Bilinear {
+    typealias Scalar = Double
     let j0: Int, i0: Int, tj: Scalar, ti: Scalar
     /// Whether the position was clamped (the derivative along that axis is then 0).
     let clampedJ: Bool, clampedI: Bool
@@ -200,10 +215,12 @@ struct Bilinear<Scalar: BinaryFloatingPoint> {
     @inline(__always)
     init(rows: Int, cols: Int, fj: Scalar, fi: Scalar) {
         let maxJ = Scalar(rows - 1), maxI = Scalar(cols - 1)
-        let cj = min(max(fj, 0), maxJ), ci = min(max(fi, 0), maxI)
+        // Written so that NaN positions clamp to 0 (a non-finite state must not trap here: it is
+        // reported by `step` after the update).
+        let cj = fj >= 0 ? min(fj, maxJ) : 0, ci = fi >= 0 ? min(fi, maxI) : 0
         clampedJ = cj != fj
         clampedI = ci != fi
-        let j0 = min(Int(cj), rows - 2), i0 = min(Int(ci), cols - 2)
+        let j0 = min(Int(cj.rounded(.towardZero)), rows - 2), i0 = min(Int(ci.rounded(.towardZero)), cols - 2)
         self.j0 = j0; self.i0 = i0
         tj = cj - Scalar(j0); ti = ci - Scalar(i0)
         self.cols = cols
@@ -234,5 +251,61 @@ struct Bilinear<Scalar: BinaryFloatingPoint> {
         bar[c + 1] += g * (1 - tj) * ti
         bar[c + cols] += g * tj * (1 - ti)
         bar[c + cols + 1] += g * tj * ti
+    }
+}
+
+extension KarmanWorkspace {
+    /// `state ← p[0..<2HW]` converted to Float64.
+    mutating func load<S: TensorScalar>(_ p: UnsafePointer<S>) {
+        let count = state.count
+        state.withUnsafeMutableBufferPointer { out in
+            if S.self == Float.self {
+                let f = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+                for q in 0..<count { out[q] = Double(f[q]) }
+            } else if S.self == Double.self {
+                let d = UnsafeRawPointer(p).assumingMemoryBound(to: Double.self)
+                for q in 0..<count { out[q] = d[q] }
+            } else {
+                for q in 0..<count { out[q] = Double(p[q]) }
+            }
+        }
+    }
+
+    /// `state → p`, rounded to `S`.
+    func store<S: TensorScalar>(into p: UnsafeMutablePointer<S>) { Self.store(state, into: p) }
+
+    /// `state ← extract(a)`.
+    mutating func extractState() {
+        let copy = self
+        state.withUnsafeMutableBufferPointer { copy.extract(into: $0.baseAddress!) }
+    }
+
+    /// The `count` scalars at `p` as Float64 (a concrete loop for Float and Double).
+    static func load<S: TensorScalar>(_ p: UnsafePointer<S>, count: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            if S.self == Float.self {
+                let f = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+                for q in 0..<count { out[q] = Double(f[q]) }
+            } else if S.self == Double.self {
+                let d = UnsafeRawPointer(p).assumingMemoryBound(to: Double.self)
+                for q in 0..<count { out[q] = d[q] }
+            } else {
+                for q in 0..<count { out[q] = Double(p[q]) }
+            }
+            initialized = count
+        }
+    }
+
+    /// Stores Float64 values at `p`, rounding to `S`.
+    static func store<S: TensorScalar>(_ x: [Double], into p: UnsafeMutablePointer<S>) {
+        if S.self == Float.self {
+            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+            for q in 0..<x.count { f[q] = Float(x[q]) }
+        } else if S.self == Double.self {
+            let d = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self)
+            for q in 0..<x.count { d[q] = x[q] }
+        } else {
+            for q in 0..<x.count { p[q] = S(x[q]) }
+        }
     }
 }
