@@ -1,3 +1,4 @@
+import Foundation
 import SOL
 import Solver
 
@@ -5,7 +6,10 @@ import Solver
 /// single state and batch 16, Float32, Re = 390.6 (book units), from a state after 200 steps.
 let karmanSuite = BenchmarkSuite(name: "karman") {
     var benchmarks: [Benchmark] = []
-    for (cellsX, cellsY) in [(32, 64), (128, 256)] {
+    // KARMAN_BENCH_GRIDS=source|reference restricts the grids (profiling).
+    let only = ProcessInfo.processInfo.environment["KARMAN_BENCH_GRIDS"]
+    let grids = [(32, 64), (128, 256)].filter { only == nil || (only == "source") == ($0.0 == 32) }
+    for (cellsX, cellsY) in grids {
         let grid = try! KarmanGrid(cellsX: cellsX, cellsY: cellsY)
         let sim = try! KarmanSimulator<Float>(grid: grid, reynolds: [390.6])
         var developed = grid.initialState(as: Float.self)

@@ -31,6 +31,12 @@ public struct KarmanGrid: Sendable, Equatable {
     public let inflowHeight: Double
     /// Solid cells, row-major `[H, W]`.
     public let solid: [Bool]
+    /// x-faces `H × (W+1)` whose velocity is not changed by the pressure gradient: the walls and
+    /// the faces touching a solid cell.
+    let uFixed: [Bool]
+    /// y-faces `(H+1) × W` not changed by the pressure gradient: the inflow face row and the faces
+    /// touching a solid cell (the outflow row is open).
+    let vFixed: [Bool]
 
     public var dx: Double { width / Double(cellsX) }
     public var dy: Double { height / Double(cellsY) }
@@ -86,6 +92,20 @@ public struct KarmanGrid: Sendable, Equatable {
             }
         }
         self.solid = solid
+        var uFixed = [Bool](repeating: false, count: cellsY * (cellsX + 1))
+        for j in 0..<cellsY {
+            for i in 0...cellsX {
+                uFixed[j * (cellsX + 1) + i] = i == 0 || i == cellsX || solid[j * cellsX + i - 1] || solid[j * cellsX + i]
+            }
+        }
+        var vFixed = [Bool](repeating: false, count: (cellsY + 1) * cellsX)
+        for j in 0..<cellsY {
+            for i in 0..<cellsX {
+                vFixed[j * cellsX + i] = j == 0 || solid[(j - 1) * cellsX + i] || solid[j * cellsX + i]
+            }
+        }
+        self.uFixed = uFixed
+        self.vFixed = vFixed
     }
 
     /// The same domain and obstacle with `factor`× as many cells per axis.

@@ -29,7 +29,13 @@ final class KarmanPressureSolver: @unchecked Sendable {
     let pinnedCells: [Int]
     /// `C⁻¹`, row-major `k × k`.
     private let capacitanceInverse: [Scalar]
+    /// `L⁻¹ U` (k columns of `H·W`), kept when `k` is small enough that `p0 − (L⁻¹U) y` is cheaper
+    /// than the second fast solve (`k < 4 log₂(HW)`); nil otherwise.
+    private let responses: [Scalar]?
     var rank: Int { removedFaces.count + pinnedCells.count }
+    /// Interior faces touching a solid cell: x-faces (index into `U`) and y-faces (index into `V`).
+    let solidU: [Int]
+    let solidV: [Int]
 
     init(grid: KarmanGrid) {
         self.grid = grid
@@ -68,8 +74,21 @@ final class KarmanPressureSolver: @unchecked Sendable {
         }
         removedFaces = faces
         pinnedCells = pins
-        capacitanceInverse = Self.capacitanceInverse(grid: grid, faces: faces, pins: pins, sigmaInverse: cSigmaInverse)
-            .map { Scalar($0) }
+        var solidU: [Int] = [], solidV: [Int] = []
+        for j in 0..<h {
+            for i in 1..<w where grid.solid[j * w + i - 1] || grid.solid[j * w + i] { solidU.append(j * (w + 1) + i) }
+        }
+        for j in 1..<h {
+            for i in 0..<w where grid.solid[(j - 1) * w + i] || grid.solid[j * w + i] { solidV.append(j * w + i) }
+        }
+        self.solidU = solidU
+        self.solidV = solidV
+        let n = h * w
+        let keep = Double(faces.count + pins.count) < 4 * log2(Double(n))
+        var z: [Double]? = keep ? [] : nil
+        capacitanceInverse = Self.capacitanceInverse(grid: grid, faces: faces, pins: pins, sigmaInverse: cSigmaInverse,
+                                                     responses: &z)
+        responses = z
     }
 
     static func inverseEigenvalues(grid: KarmanGrid) -> [Double] {
@@ -88,7 +107,7 @@ final class KarmanPressureSolver: @unchecked Sendable {
 
     /// `C = Σ⁻¹ + Uᵀ L⁻¹ U` in Float64, inverted by Gauss–Jordan with partial pivoting.
     private static func capacitanceInverse(grid: KarmanGrid, faces: [(a: Int, b: Int)], pins: [Int],
-                                           sigmaInverse: [Double]) -> [Double] {
+                                           sigmaInverse: [Double], responses: inout [Double]?) -> [Double] {
         let k = faces.count + pins.count
         guard k > 0 else { return [] }
         let fast = FastSolver(grid: grid)
@@ -99,6 +118,7 @@ final class KarmanPressureSolver: @unchecked Sendable {
             for q in 0..<n { column[q] = 0 }
             if m < faces.count { column[faces[m].b] += 1; column[faces[m].a] -= 1 } else { column[pins[m - faces.count]] = 1 }
             fast.solve(column, into: &z)
+            responses?.append(contentsOf: z)
             for r in 0..<k {
                 let value = r < faces.count ? z[faces[r].b] - z[faces[r].a] : z[pins[r - faces.count]]
                 c[r * k + m] = value
@@ -165,6 +185,16 @@ final class KarmanPressureSolver: @unchecked Sendable {
                 for q in 0..<k { s += row[q] * g[q] }
                 y[r] = s
             }
+        }
+        if let z = responses {
+            // p = p0 − (L⁻¹U) y with the stored responses (cheaper than a transform pair when k is small).
+            z.withUnsafeBufferPointer { z in
+                for m in 0..<k {
+                    let ym = y[m], column = z.baseAddress! + m * n
+                    for q in 0..<n { p[q] -= ym * column[q] }
+                }
+            }
+            return
         }
         correction.update(from: r, count: n)
         for m in 0..<nf { correction[removedFaces[m].b] -= y[m]; correction[removedFaces[m].a] += y[m] }

@@ -108,7 +108,7 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
                 workspaces.with { ws in
                     let state = base.pointer + b * stateCount
                     ws.load(state)
-                    ws.state.withUnsafeBufferPointer { ws.reconstruct(from: $0.baseAddress!) }
+                    ws.reconstructState()
                     let schedule = diffusionSchedule(parameterIndex(b))
                     for _ in 0..<substeps {
                         substep(&ws, schedule: schedule)

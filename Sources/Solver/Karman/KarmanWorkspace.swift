@@ -41,29 +41,30 @@ struct KarmanWorkspace {
 
     /// Fills `a` from a stored `[2, H, W]` state (walls, inflow and outflow faces reconstructed).
     mutating func reconstruct(from state: UnsafePointer<Scalar>) {
-        let (h, w) = (grid.cellsY, grid.cellsX)
-        let g = grid, inflow = Scalar(grid.inflowVelocity), ratio = Scalar(grid.dy / grid.dx)
-        a.withUnsafeMutableBufferPointer { f in
+        let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
+        let inflow = grid.inflowVelocity, ratio = grid.dy / grid.dx
+        a.withUnsafeMutableBufferPointer { fb in
+            let f = fb.baseAddress!, fv = f + vo
             let vx = state, vy = state + h * w
             for j in 0..<h {
-                f[g.u(j, 0)] = 0
-                for i in 1..<w { f[g.u(j, i)] = vx[j * w + i] }
-                f[g.u(j, w)] = 0
+                f[j * w1] = 0
+                for i in 1..<w { f[j * w1 + i] = vx[j * w + i] }
+                f[j * w1 + w] = 0
             }
-            for i in 0..<w { f[g.v(0, i)] = inflow }
-            for j in 1..<h { for i in 0..<w { f[g.v(j, i)] = vy[j * w + i] } }
-            for i in 0..<w { f[g.v(h, i)] = f[g.v(h - 1, i)] - ratio * (f[g.u(h - 1, i + 1)] - f[g.u(h - 1, i)]) }
+            for i in 0..<w { fv[i] = inflow }
+            for c in w..<(h * w) { fv[c] = vy[c] }
+            let top = (h - 1) * w1
+            for i in 0..<w { fv[h * w + i] = fv[(h - 1) * w + i] - ratio * (f[top + i + 1] - f[top + i]) }
         }
     }
 
     /// Writes the stored `[2, H, W]` state from `a`.
     func extract(into state: UnsafeMutablePointer<Scalar>) {
-        let (h, w) = (grid.cellsY, grid.cellsX)
-        let g = grid
-        a.withUnsafeBufferPointer { f in
-            let vx = state, vy = state + h * w
-            for j in 0..<h { for i in 0..<w { vx[j * w + i] = f[g.u(j, i)] } }
-            for j in 0..<h { for i in 0..<w { vy[j * w + i] = f[g.v(j, i)] } }
+        let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
+        a.withUnsafeBufferPointer { fb in
+            let f = fb.baseAddress!, vx = state, vy = state + h * w
+            for j in 0..<h { for i in 0..<w { vx[j * w + i] = f[j * w1 + i] } }
+            vy.update(from: f + vo, count: h * w)
         }
     }
 
@@ -96,14 +97,35 @@ struct KarmanWorkspace {
         }
     }
 
-    /// One explicit diffusion sub-step `v ← v + α ∇²v` on the free faces.
+    /// One explicit diffusion sub-step `v ← v + α ∇²v` on the free faces (the same terms as
+    /// ``forEachLaplacianTerm(_:_:)``, written out for speed; the adjoint test ties them together).
     mutating func diffuse(alpha: Scalar) {
         copyAToB()
-        let g = grid
-        a.withUnsafeBufferPointer { src in
-            b.withUnsafeMutableBufferPointer { dst in
-                Self.forEachLaplacianTerm(g) { t, s, c in
-                    dst[t] += alpha * c * (s == t ? src[t] : src[s] - src[t])
+        let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
+        let ax = alpha / (grid.dx * grid.dx), ay = alpha / (grid.dy * grid.dy)
+        a.withUnsafeBufferPointer { srcBuffer in
+            b.withUnsafeMutableBufferPointer { dstBuffer in
+                let src = srcBuffer.baseAddress!, dst = dstBuffer.baseAddress!
+                for j in 0..<h {
+                    let row = j * w1
+                    for i in 1..<w {
+                        let t = row + i, x = src[t]
+                        var sum = ax * ((src[t - 1] - x) + (src[t + 1] - x))
+                        sum += j > 0 ? ay * (src[t - w1] - x) : -2 * ay * x
+                        if j < h - 1 { sum += ay * (src[t + w1] - x) }
+                        dst[t] = x + sum
+                    }
+                }
+                for j in 1...h {
+                    let row = vo + j * w
+                    for i in 0..<w {
+                        let t = row + i, x = src[t]
+                        var sum = ay * (src[t - w] - x)
+                        if i > 0 { sum += ax * (src[t - 1] - x) }
+                        if i < w - 1 { sum += ax * (src[t + 1] - x) }
+                        if j < h { sum += ay * (src[t + w] - x) }
+                        dst[t] = x + sum
+                    }
                 }
             }
         }
@@ -127,26 +149,26 @@ struct KarmanWorkspace {
     /// Semi-Lagrangian self-advection `v(x) ← v(x − dt·v(x))` of every free face, `a → a`.
     mutating func advect(dt: Double) {
         copyAToB()
-        let g = grid, (h, w) = (grid.cellsY, grid.cellsX)
-        let sx = Scalar(dt / grid.dx), sy = Scalar(dt / grid.dy)
-        a.withUnsafeBufferPointer { f in
-            b.withUnsafeMutableBufferPointer { out in
-                let fu = f.baseAddress!, fv = f.baseAddress! + g.uCount
+        let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
+        let sx = dt / grid.dx, sy = dt / grid.dy
+        a.withUnsafeBufferPointer { fb in
+            b.withUnsafeMutableBufferPointer { ob in
+                let fu = fb.baseAddress!, fv = fb.baseAddress! + vo, out = ob.baseAddress!
                 for j in 0..<h {
                     for i in 1..<w {
-                        let u = f[g.u(j, i)]
-                        let vbar = 0.25 * (f[g.v(j, i - 1)] + f[g.v(j, i)] + f[g.v(j + 1, i - 1)] + f[g.v(j + 1, i)])
-                        let s = Bilinear(rows: h, cols: w + 1, fj: Scalar(j) - sy * vbar, fi: Scalar(i) - sx * u)
-                        out[g.u(j, i)] = s.value(fu)
+                        let u = fu[j * w1 + i]
+                        let vbar = 0.25 * (fv[j * w + i - 1] + fv[j * w + i] + fv[(j + 1) * w + i - 1] + fv[(j + 1) * w + i])
+                        let s = Bilinear(rows: h, cols: w1, fj: Double(j) - sy * vbar, fi: Double(i) - sx * u)
+                        out[j * w1 + i] = s.value(fu)
                     }
                 }
                 for j in 1...h {
                     let jj = min(j, h - 1)
                     for i in 0..<w {
-                        let v = f[g.v(j, i)]
-                        let ubar = 0.25 * (f[g.u(j - 1, i)] + f[g.u(j - 1, i + 1)] + f[g.u(jj, i)] + f[g.u(jj, i + 1)])
-                        let s = Bilinear(rows: h + 1, cols: w, fj: Scalar(j) - sy * v, fi: Scalar(i) - sx * ubar)
-                        out[g.v(j, i)] = s.value(fv)
+                        let v = fv[j * w + i]
+                        let ubar = 0.25 * (fu[(j - 1) * w1 + i] + fu[(j - 1) * w1 + i + 1] + fu[jj * w1 + i] + fu[jj * w1 + i + 1])
+                        let s = Bilinear(rows: h + 1, cols: w, fj: Double(j) - sy * v, fi: Double(i) - sx * ubar)
+                        out[vo + j * w + i] = s.value(fv)
                     }
                 }
             }
@@ -160,31 +182,36 @@ struct KarmanWorkspace {
     /// `L_m p = ∇·v`, subtract `∇p` on the open faces (interior fluid faces and the outflow, where
     /// `p = 0`).
     mutating func project(_ solver: KarmanPressureSolver) {
-        let g = grid, (h, w) = (grid.cellsY, grid.cellsX)
+        let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
         let idx = 1 / grid.dx, idy = 1 / grid.dy
-        a.withUnsafeMutableBufferPointer { f in
-            r.withUnsafeMutableBufferPointer { r in
-                // Zero faces touching solid cells.
-                for j in 0..<h { for i in 1..<w where g.uFaceSolid(j, i) { f[g.u(j, i)] = 0 } }
-                for j in 1..<h { for i in 0..<w where g.vFaceSolid(j, i) { f[g.v(j, i)] = 0 } }
+        let uFixed = grid.uFixed, vFixed = grid.vFixed, solid = grid.solid
+        a.withUnsafeMutableBufferPointer { fb in
+            r.withUnsafeMutableBufferPointer { rb in
+                let f = fb.baseAddress!, fv = f + vo, r = rb.baseAddress!
+                // Zero the faces touching solid cells (the fixed walls and inflow are left alone).
+                for q in solver.solidU { f[q] = 0 }
+                for q in solver.solidV { fv[q] = 0 }
                 for j in 0..<h {
                     for i in 0..<w {
-                        r[j * w + i] = g.isSolid(j, i) ? 0
-                            : Double(f[g.u(j, i + 1)] - f[g.u(j, i)]) * idx + Double(f[g.v(j + 1, i)] - f[g.v(j, i)]) * idy
+                        let c = j * w + i
+                        r[c] = solid[c] ? 0 : (f[j * w1 + i + 1] - f[j * w1 + i]) * idx + (fv[c + w] - fv[c]) * idy
                     }
                 }
             }
         }
         solvePressure(solver)
-        a.withUnsafeMutableBufferPointer { f in
-            p.withUnsafeBufferPointer { p in
-                for j in 0..<h {
-                    for i in 1..<w where !g.uFaceSolid(j, i) { f[g.u(j, i)] = Scalar(Double(f[g.u(j, i)]) - (p[j * w + i] - p[j * w + i - 1]) * idx) }
+        a.withUnsafeMutableBufferPointer { fb in
+            p.withUnsafeBufferPointer { pb in
+                let f = fb.baseAddress!, fv = f + vo, p = pb.baseAddress!
+                uFixed.withUnsafeBufferPointer { uf in
+                    for j in 0..<h {
+                        for i in 1..<w where !uf[j * w1 + i] { f[j * w1 + i] -= (p[j * w + i] - p[j * w + i - 1]) * idx }
+                    }
                 }
-                for j in 1..<h {
-                    for i in 0..<w where !g.vFaceSolid(j, i) { f[g.v(j, i)] = Scalar(Double(f[g.v(j, i)]) - (p[j * w + i] - p[(j - 1) * w + i]) * idy) }
+                vFixed.withUnsafeBufferPointer { vf in
+                    for c in w..<(h * w) where !vf[c] { fv[c] -= (p[c] - p[c - w]) * idy }
                 }
-                for i in 0..<w { f[g.v(h, i)] = Scalar(Double(f[g.v(h, i)]) + 2 * p[(h - 1) * w + i] * idy) }
+                for i in 0..<w { fv[h * w + i] += 2 * p[(h - 1) * w + i] * idy }
             }
         }
     }
@@ -220,7 +247,7 @@ struct Bilinear {
         let cj = fj >= 0 ? min(fj, maxJ) : 0, ci = fi >= 0 ? min(fi, maxI) : 0
         clampedJ = cj != fj
         clampedI = ci != fi
-        let j0 = min(Int(cj.rounded(.towardZero)), rows - 2), i0 = min(Int(ci.rounded(.towardZero)), cols - 2)
+        let j0 = min(Int(cj), rows - 2), i0 = min(Int(ci), cols - 2)
         self.j0 = j0; self.i0 = i0
         tj = cj - Scalar(j0); ti = ci - Scalar(i0)
         self.cols = cols
@@ -271,13 +298,20 @@ extension KarmanWorkspace {
         }
     }
 
+    /// `a ← reconstruct(state)`.
+    mutating func reconstructState() {
+        let copy = state
+        copy.withUnsafeBufferPointer { reconstruct(from: $0.baseAddress!) }
+    }
+
     /// `state → p`, rounded to `S`.
     func store<S: TensorScalar>(into p: UnsafeMutablePointer<S>) { Self.store(state, into: p) }
 
     /// `state ← extract(a)`.
     mutating func extractState() {
-        let copy = self
-        state.withUnsafeMutableBufferPointer { copy.extract(into: $0.baseAddress!) }
+        var out = state
+        out.withUnsafeMutableBufferPointer { extract(into: $0.baseAddress!) }
+        state = out
     }
 
     /// The `count` scalars at `p` as Float64 (a concrete loop for Float and Double).
