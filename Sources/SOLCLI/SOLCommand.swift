@@ -12,6 +12,6 @@ struct SOLCommand: ParsableCommand {
         `sol inspect FILE` shows what a dataset or checkpoint holds.
         """,
         version: "0.1.0",
-        subcommands: [Inspect.self]
+        subcommands: [Generate.self, Inspect.self]
     )
 }

@@ -1,0 +1,195 @@
+import Foundation
+import Solver
+
+/// Generates low/high-fidelity pairs: runs the reference simulator of a scenario for every
+/// simulation, downsamples each frame with `T`, and writes the trajectories to an HDF5 file in
+/// the `sol-pairs` layout (documented in `datasets/README.md`):
+///
+///     /                      @format = "sol-pairs", @version, @scenario, @channels, @config (JSON),
+///                            @source_grid, @reference_grid, @factor, @dt, @domain, @frames, @warmup,
+///                            @seed, @train, @test, @conditioning
+///     /train/sim_000/        @viscosity (one attribute per numeric parameter), @seed, @parameters (JSON),
+///                            @complete
+///     /train/sim_000/reference   float32 [T, C, H, W], gzip, one frame per chunk
+///     /test/sim_000/ …
+///
+/// The file is written as `<out>.partial` and renamed when complete. Simulations are computed in
+/// batches of ``GenerationOptions/batch``; each finished batch is flushed and marked `complete`,
+/// so an interrupted run resumes from the partial file without recomputing them. Every
+/// reference frame is checked for NaN, infinity or values beyond the scenario's limit; a
+/// blow-up throws ``SolverError/blowUp(simulation:step:maxAbs:limit:)`` naming the simulation.
+///
+/// The reference runs in Float32, like the stored data and the source solver in training.
+public struct PairGenerator {
+    public static let format = "sol-pairs"
+    public static let version = 1
+
+    public let scenario: any Scenario
+    public let options: GenerationOptions
+
+    public init(scenario: any Scenario, options: GenerationOptions) throws {
+        try scenario.validate()
+        try options.validate()
+        self.scenario = scenario
+        self.options = options
+    }
+
+    /// Warm-up frames actually used.
+    public var warmup: Int { options.warmup ?? scenario.defaultWarmup }
+
+    /// The parameter sets of both splits.
+    public var parameters: (train: [SimulationParameters], test: [SimulationParameters]) {
+        scenario.defaultParameters(train: options.train, test: options.test, seed: options.seed)
+    }
+
+    /// What a run did.
+    public struct Summary: Sendable {
+        public var path: String
+        public var computed: Int
+        public var resumed: Int
+        public var seconds: Double
+    }
+
+    /// Writes the dataset to `path`. Refuses an existing file unless `overwrite`; resumes a
+    /// partial file of an interrupted run with the same configuration.
+    @discardableResult
+    public func generate(to path: String, overwrite: Bool = false, progress: Progress? = nil) throws -> Summary {
+        let start = Date()
+        let (train, test) = parameters
+        try scenario.validate(train + test)
+        if FileManager.default.fileExists(atPath: path) && !overwrite { throw CoreError.fileExists(path: path) }
+        discardForeignPartial(path, progress: progress)
+        let file = try HDF5File.create(path, overwrite: overwrite, resumable: true)
+        if file.isResumed { progress?.note("resuming \(file.workingPath): finished simulations are kept") }
+        let root = try file.root
+        if !file.isResumed { try writeRootAttributes(root) }
+        var computed = 0, resumed = 0
+        for (split, list) in [(DatasetSplit.train, train), (.test, test)] {
+            let splitGroup = try root.groupCreatingIfNeeded(split.rawValue)
+            var pending: [(name: String, parameters: SimulationParameters)] = []
+            for (i, p) in list.enumerated() {
+                let name = String(format: "sim_%03d", i)
+                if try splitGroup.contains(name) {
+                    let group = try splitGroup.group(name)
+                    if try group.hasAttribute("complete"), try group.intAttribute("complete") == 1 {
+                        resumed += 1
+                        progress?.advance(by: warmup + options.frames)
+                        continue
+                    }
+                    try splitGroup.remove(name)
+                }
+                pending.append((name, p))
+            }
+            var start = 0
+            while start < pending.count {
+                let chunk = Array(pending[start..<min(start + options.batch, pending.count)])
+                try simulate(chunk, split: split, in: splitGroup, progress: progress)
+                try file.flush()
+                computed += chunk.count
+                start += chunk.count
+            }
+        }
+        try file.commit()
+        progress?.finish()
+        return Summary(path: path, computed: computed, resumed: resumed, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Total progress units of a run (reference frames over all simulations).
+    public var progressTotal: Int { (options.train + options.test) * (warmup + options.frames) }
+
+    /// Deletes `<path>.partial` if it was started with another configuration (or is unreadable).
+    private func discardForeignPartial(_ path: String, progress: Progress?) {
+        let partial = path + HDF5File.partialSuffix
+        guard FileManager.default.fileExists(atPath: partial) else { return }
+        let same = (try? matches(try HDF5File.open(partial).root)) ?? false
+        if !same {
+            progress?.note("\(partial) is from another configuration or damaged; starting over")
+            try? FileManager.default.removeItem(atPath: partial)
+        }
+    }
+
+    private func writeRootAttributes(_ root: HDF5Group) throws {
+        try root.setAttribute("format", Self.format)
+        try root.setAttribute("version", Self.version)
+        try root.setAttribute("scenario", scenario.name)
+        try root.setAttribute("channels", scenario.channels.joined(separator: ","))
+        try root.setAttribute("config", scenario.configurationJSON)
+        try root.setAttribute("source_grid", scenario.sourceGrid)
+        try root.setAttribute("reference_grid", scenario.referenceGrid)
+        try root.setAttribute("factor", scenario.factor)
+        try root.setAttribute("dt", scenario.dt)
+        try root.setAttribute("domain", scenario.domain)
+        try root.setAttribute("frames", options.frames)
+        try root.setAttribute("warmup", warmup)
+        try root.setAttribute("seed", Int(truncatingIfNeeded: options.seed))
+        try root.setAttribute("train", options.train)
+        try root.setAttribute("test", options.test)
+        try root.setAttribute("conditioning", scenario.conditioningParameter)
+        try root.setAttribute("layout", "T,C,H,W")
+    }
+
+    /// Whether a partial file was started with this very configuration.
+    private func matches(_ root: HDF5Group) throws -> Bool {
+        guard try root.hasAttribute("config"), try root.hasAttribute("frames") else { return false }
+        return try root.stringAttribute("scenario") == scenario.name
+            && root.stringAttribute("config") == scenario.configurationJSON
+            && root.intAttribute("frames") == options.frames && root.intAttribute("warmup") == warmup
+            && root.intAttribute("seed") == Int(truncatingIfNeeded: options.seed)
+            && root.intAttribute("train") == options.train && root.intAttribute("test") == options.test
+    }
+
+    private func simulate(_ chunk: [(name: String, parameters: SimulationParameters)], split: DatasetSplit,
+                          in splitGroup: HDF5Group, progress: Progress?) throws {
+        let params = chunk.map(\.parameters)
+        let reference = try scenario.makeReference(params, as: Float.self)
+        var state = try scenario.initialStates(params, as: Float.self)
+        let names = chunk.map { "\(split.rawValue)/\($0.name)" }
+        try check(state, names: names, step: 0)
+        for k in 0..<warmup {
+            try reference.step(&state)
+            try check(state, names: names, step: k + 1)
+            progress?.advance(by: chunk.count)
+        }
+        let grid = scenario.sourceGrid, channels = scenario.channels.count
+        var datasets: [HDF5Dataset] = []
+        var groups: [HDF5Group] = []
+        for (name, p) in chunk {
+            let group = try splitGroup.createGroup(name)
+            for key in p.names { try group.setAttribute(key, p.values[key]!) }
+            try group.setAttribute("seed", Int(truncatingIfNeeded: p.seed))
+            try group.setAttribute("parameters", p.json)
+            let options = HDF5DatasetOptions(chunks: [1, channels] + grid, gzipLevel: self.options.gzipLevel)
+            datasets.append(try group.createDataset("reference", of: Float.self, shape: [self.options.frames, channels] + grid,
+                                                    options: options))
+            groups.append(group)
+        }
+        for t in 0..<options.frames {
+            if t > 0 {
+                try reference.step(&state)
+                try check(state, names: names, step: warmup + t)
+            }
+            let coarse = try scenario.downsample(state)
+            for b in 0..<chunk.count { try datasets[b].writeItems(coarse[item: b], at: t) }
+            progress?.advance(by: chunk.count)
+        }
+        for group in groups { try group.setAttribute("complete", 1) }
+    }
+
+    private func check(_ state: Tensor<Float>, names: [String], step: Int) throws {
+        let limit = scenario.blowUpLimit
+        let n = state.itemCount
+        try state.withUnsafeBufferPointer { s in
+            for b in 0..<names.count {
+                var peak: Float = 0
+                for i in (b * n)..<((b + 1) * n) {
+                    let v = s[i]
+                    if !v.isFinite { throw SolverError.blowUp(simulation: names[b], step: step, maxAbs: .infinity, limit: limit) }
+                    peak = max(peak, abs(v))
+                }
+                if Double(peak) > limit {
+                    throw SolverError.blowUp(simulation: names[b], step: step, maxAbs: Double(peak), limit: limit)
+                }
+            }
+        }
+    }
+}

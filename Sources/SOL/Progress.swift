@@ -1,0 +1,95 @@
+import Foundation
+
+/// A progress reporter for long commands (generate, train, eval), writing to standard error.
+///
+/// On a terminal it redraws one line — a bar, the count, the rate and the ETA — at most ten times
+/// a second; otherwise (a pipe, a log file, CI) it prints a plain line at every 10 % and at the
+/// end, so logs stay short. Thread-safe.
+///
+/// ```swift
+/// let progress = Progress(total: frames, label: "train/sim_000", unit: "frames")
+/// for _ in 0..<frames { …; progress.advance() }
+/// progress.finish()
+/// ```
+public final class Progress: @unchecked Sendable {
+    public let total: Int
+    public let label: String
+    public let unit: String
+    private let isTerminal: Bool
+    private let write: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var done = 0
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var lastDecile = -1
+    private var finished = false
+
+    /// - Parameters:
+    ///   - isTerminal: draw a bar (default: standard error is a terminal).
+    ///   - write: where text goes (default: standard error).
+    public init(total: Int, label: String, unit: String = "steps", isTerminal: Bool? = nil,
+                write: (@Sendable (String) -> Void)? = nil) {
+        self.total = max(total, 0)
+        self.label = label
+        self.unit = unit
+        self.isTerminal = isTerminal ?? (isatty(STDERR_FILENO) != 0)
+        self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
+    }
+
+    /// Units completed so far.
+    public var completed: Int { lock.withLock { done } }
+
+    /// Marks `count` more units done.
+    public func advance(by count: Int = 1) {
+        lock.withLock {
+            done = min(total, done + count)
+            report(force: false)
+        }
+    }
+
+    /// Prints a message on its own line (without breaking the bar).
+    public func note(_ message: String) {
+        lock.withLock {
+            write((isTerminal ? "\r\u{1B}[K" : "") + message + "\n")
+            if isTerminal && !finished { report(force: true) }
+        }
+    }
+
+    /// Completes the report (final line with the elapsed time).
+    public func finish() {
+        lock.withLock {
+            guard !finished else { return }
+            report(force: true)
+            finished = true
+            if isTerminal { write("\n") }
+        }
+    }
+
+    private func report(force: Bool) {
+        let now = Date()
+        let elapsed = now.timeIntervalSince(start)
+        let fraction = total == 0 ? 1 : Double(done) / Double(total)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        if isTerminal {
+            guard force || now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+            lastDraw = now
+            let width = 24, filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            write(String(format: "\r\u{1B}[K%@ [%@] %3.0f%% %d/%d %@ %.3g/s ETA %@", label, bar, fraction * 100, done, total,
+                         unit, rate, Self.clock(eta)))
+        } else {
+            let decile = Int(fraction * 10)
+            guard decile > lastDecile else { return }
+            lastDecile = decile
+            write(String(format: "%@: %d/%d %@ (%.0f%%), %.3g/s, %@ elapsed\n", label, done, total, unit, fraction * 100, rate,
+                         Self.clock(elapsed)))
+        }
+    }
+
+    /// `m:ss` or `h:mm:ss`.
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import XCTest
+@testable import Solver
+
+final class KolmogorovTests: XCTestCase {
+    private func simulator<S: FFTScalar>(n: Int = 16, dt: Double = 0.05, substeps: Int = 1, drag: Double = 0.1,
+                                         forcing: Double = 1, viscosities: [Double], as: S.Type = Double.self) throws
+        -> KolmogorovSimulator<S> {
+        try KolmogorovSimulator(n: n, length: 2 * .pi, dt: dt, substeps: substeps, drag: drag, forcingMode: 2,
+                                forcingAmplitude: forcing, parameters: viscosities.map { SimulationParameters(["viscosity": $0]) })
+    }
+
+    /// Velocity states from a closure `(x, y) -> (vx, vy)` on the n×n grid of [0, 2π)².
+    private func field(batch: Int = 1, n: Int, _ f: (Int, Double, Double) -> (Double, Double)) -> Tensor<Double> {
+        Tensor<Double>(shape: [batch, 2, n, n]) { i in
+            let v = f(i[0], 2 * .pi * Double(i[3]) / Double(n), 2 * .pi * Double(i[2]) / Double(n))
+            return i[1] == 0 ? v.0 : v.1
+        }
+    }
+
+    /// A random smooth divergence-free velocity (the scenario's initial condition, on n²).
+    private func randomState(batch: Int, n: Int, seed: UInt64) throws -> Tensor<Double> {
+        var scenario = KolmogorovScenario()
+        scenario.resolution = n / 2
+        scenario.factor = 2
+        let params = (0..<batch).map { SimulationParameters(["viscosity": 0.02], seed: seed + UInt64($0)) }
+        return try scenario.initialStates(params, as: Double.self)
+    }
+
+    /// Taylor–Green vortex `u = (sin x cos y, −cos x sin y)`: the advection term vanishes, so
+    /// without forcing it keeps its shape and decays as exp(−(2ν + α) t).
+    func testTaylorGreenVortexDecaysAtTheExactRate() throws {
+        let nus = [0.05, 0.01], n = 16, steps = 20, dt = 0.05
+        let sim = try simulator(n: n, dt: dt, substeps: 2, drag: 0.1, forcing: 0, viscosities: nus)
+        var s = field(batch: 2, n: n) { _, x, y in (sin(x) * cos(y), -cos(x) * sin(y)) }
+        let s0 = s
+        try sim.advance(&s, steps: steps)
+        for b in 0..<2 {
+            let expected = exp(-(2 * nus[b] + 0.1) * dt * Double(steps)) * s0[item: b]
+            XCTAssertLessThan(s[item: b].relativeDistance(to: expected), 1e-6, "state \(b)")
+        }
+    }
+
+    /// `u = (sin 2y, sin x)`: ψ = cos x − cos(2y)/2, ω = cos x − 2 cos 2y and
+    /// `u·∇ω = 3 sin x sin 2y`, so `N = −3 sin x sin 2y − A k_f cos(k_f y)` (A = 0.5, k_f = 2).
+    func testNonlinearTermMatchesTheAnalyticProduct() throws {
+        let n = 16
+        let sim = try simulator(n: n, forcing: 0.5, viscosities: [0.01])
+        let s = field(n: n) { _, x, y in (sin(2 * y), sin(x)) }
+        let term = try sim.nonlinearTerm(s)
+        let expected = Tensor<Double>(shape: [1, 1, n, n]) { i in
+            let x = 2 * Double.pi * Double(i[3]) / Double(n), y = 2 * Double.pi * Double(i[2]) / Double(n)
+            return -3 * sin(x) * sin(2 * y) - 0.5 * 2 * cos(2 * y)
+        }
+        XCTAssertLessThan(term.relativeDistance(to: expected), 1e-13)
+        let w = try sim.vorticity(s)
+        let expectedW = Tensor<Double>(shape: [1, 1, n, n]) { i in
+            cos(2 * Double.pi * Double(i[3]) / Double(n)) - 2 * cos(4 * Double.pi * Double(i[2]) / Double(n))
+        }
+        XCTAssertLessThan(w.relativeDistance(to: expectedW), 1e-13)
+    }
+
+    /// A step returns a divergence-free field: a gradient (curl-free) part added to the state
+    /// is projected out, and the mean flow decays with the drag only.
+    func testStepProjectsOutDivergenceAndKeepsTheDampedMeanFlow() throws {
+        let n = 16, dt = 0.05
+        let sim = try simulator(n: n, dt: dt, forcing: 0, viscosities: [0.02])
+        var a = try randomState(batch: 1, n: n, seed: 1)
+        var b = a + field(n: n) { _, x, y in (0.3 * cos(x + 2 * y), 0.6 * cos(x + 2 * y)) }  // ∇ sin(x + 2y) · 0.3
+        a = a + field(n: n) { _, _, _ in (0.5, -0.25) }
+        b = b + field(n: n) { _, _, _ in (0.5, -0.25) }
+        try sim.step(&a)
+        try sim.step(&b)
+        XCTAssertLessThan(a.relativeDistance(to: b), 1e-12)
+        let mean = (0..<2).map { c in a[item: 0][item: c].mean() }
+        XCTAssertEqual(mean[0], 0.5 * exp(-0.1 * dt), accuracy: 1e-12)
+        XCTAssertEqual(mean[1], -0.25 * exp(-0.1 * dt), accuracy: 1e-12)
+    }
+
+    func testTimeConvergenceOrderIsFour() throws {
+        let s0 = try randomState(batch: 1, n: 32, seed: 4)
+        let tFinal = 1.0
+        func solve(steps: Int) throws -> Tensor<Double> {
+            let sim = try simulator(n: 32, dt: tFinal / Double(steps), viscosities: [0.02])
+            var s = s0
+            try sim.advance(&s, steps: steps)
+            return s
+        }
+        let reference = try solve(steps: 256)
+        let errors = try [4, 8, 16].map { try (solve(steps: $0) - reference).maxAbs() }
+        let orders = TestSupport.orders(errors)
+        for p in orders { XCTAssertEqual(p, 4, accuracy: 0.2, "errors \(errors), orders \(orders)") }
+    }
+
+    func testBatchedStepEqualsPerStateStepBitForBit() throws {
+        let nus = [0.01, 0.02, 0.04]
+        let batched = try simulator(substeps: 2, viscosities: nus, as: Float.self)
+        var states = try randomState(batch: 3, n: 16, seed: 9).converted(to: Float.self)
+        let initial = states
+        try batched.advance(&states, steps: 3)
+        for b in 0..<3 {
+            let single = try simulator(substeps: 2, viscosities: [nus[b]], as: Float.self)
+            var s = initial.items(b..<(b + 1))
+            try single.advance(&s, steps: 3)
+            XCTAssertEqual(s.scalars, states.items(b..<(b + 1)).scalars, "state \(b)")
+        }
+    }
+
+    func testStepIsDeterministicBitForBit() throws {
+        let sim = try simulator(substeps: 2, viscosities: [0.01, 0.02], as: Float.self)
+        let s0 = try randomState(batch: 2, n: 16, seed: 2).converted(to: Float.self)
+        var a = s0, b = s0
+        try sim.step(&a)
+        try sim.step(&b)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, s0)
+    }
+
+    func testAdjointDotProduct() throws {
+        let sim = try simulator(n: 16, dt: 0.05, substeps: 2, viscosities: [0.01, 0.03])
+        let s = try randomState(batch: 2, n: 16, seed: 5)
+        let v = TestSupport.random([2, 2, 16, 16], seed: 6), w = TestSupport.random([2, 2, 16, 16], seed: 7)
+        let jv = try TestSupport.jvp(sim, at: s, direction: v, epsilon: 1e-4)
+        let jtw = try sim.stepVJP(at: s, cotangent: w)
+        let lhs = jv.dot(w), rhs = v.dot(jtw)
+        XCTAssertLessThan(abs(lhs - rhs) / abs(rhs), 1e-6, "⟨Jv,w⟩ = \(lhs), ⟨v,Jᵀw⟩ = \(rhs)")
+        for b in 0..<2 {
+            let l = jv[item: b].dot(w[item: b]), r = v[item: b].dot(jtw[item: b])
+            XCTAssertLessThan(abs(l - r) / abs(r), 1e-6, "state \(b)")
+        }
+    }
+}
