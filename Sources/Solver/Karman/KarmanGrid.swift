@@ -1,3 +1,5 @@
+import Foundation
+
 /// The staggered (MAC) grid of the wake flow, its cylinder and its boundary conditions.
 ///
 /// Domain `[0, width] × [0, height]` (x across, y along the flow), `cellsX × cellsY` cells of size
@@ -18,7 +20,7 @@
 /// walls (`vx = 0`, zero tangential gradient), open top (pressure 0, zero-gradient velocity), and a
 /// solid cylinder: cells whose centre lies inside the circle are solid, and every face touching a
 /// solid cell has zero velocity after the projection.
-public struct KarmanGrid: Sendable, Equatable {
+public struct KarmanGrid: Sendable, Hashable {
     public let cellsX: Int
     public let cellsY: Int
     public let width: Double
@@ -52,13 +54,13 @@ public struct KarmanGrid: Sendable, Equatable {
                 obstacleCenter: [Double] = [50, 50], obstacleRadius: Double = 10,
                 inflowVelocity: Double = 1, inflowHeight: Double = 5) throws {
         guard cellsX >= 4, cellsY >= 4 else {
-            throw KarmanError.invalidGrid("the grid needs at least 4 × 4 cells, got \(cellsX) × \(cellsY)")
+            throw Self.invalid("the grid needs at least 4 × 4 cells, got \(cellsX) × \(cellsY)")
         }
         guard width > 0, height > 0, width.isFinite, height.isFinite else {
-            throw KarmanError.invalidGrid("domain extents must be positive, got \(width) × \(height)")
+            throw Self.invalid("domain extents must be positive, got \(width) × \(height)")
         }
         guard inflowVelocity.isFinite, inflowVelocity > 0, inflowHeight >= 0 else {
-            throw KarmanError.invalidGrid("inflow velocity must be > 0 and inflow height ≥ 0")
+            throw Self.invalid("inflow velocity must be > 0 and inflow height ≥ 0")
         }
         self.cellsX = cellsX
         self.cellsY = cellsY
@@ -71,17 +73,18 @@ public struct KarmanGrid: Sendable, Equatable {
         let dx = width / Double(cellsX), dy = height / Double(cellsY)
         var solid = [Bool](repeating: false, count: cellsX * cellsY)
         if obstacleRadius > 0 {
-            guard obstacleCenter.count == 2 else { throw KarmanError.invalidGrid("obstacle centre needs (x, y)") }
+            guard obstacleCenter.count == 2 else { throw Self.invalid("the obstacle centre needs (x, y)") }
             let cells = obstacleRadius / max(dx, dy)
             guard cells >= Self.minimumRadiusInCells else {
-                throw KarmanError.obstacleUnderresolved(radiusInCells: cells, minimum: Self.minimumRadiusInCells)
+                throw Self.invalid("the cylinder radius spans \(String(format: "%.2f", cells)) cells of this \(cellsX) × \(cellsY) grid; "
+                                   + "at least \(Self.minimumRadiusInCells) are needed: use a finer grid (a larger resolution)")
             }
             let (cx, cy) = (obstacleCenter[0], obstacleCenter[1])
             // Two clear cells between the cylinder and walls / outflow, and clear of the inflow rows.
             guard cx - obstacleRadius >= 2 * dx, cx + obstacleRadius <= width - 2 * dx,
                   cy + obstacleRadius <= height - 2 * dy,
                   cy - obstacleRadius >= max(inflowHeight, 0) + 2 * dy else {
-                throw KarmanError.obstacleOutsideDomain(
+                throw Self.invalid(
                     "the cylinder at (\(cx), \(cy)) with radius \(obstacleRadius) must stay two cells away from the walls, the outflow and the inflow rows (y < \(inflowHeight))")
             }
             for j in 0..<cellsY {
@@ -106,6 +109,10 @@ public struct KarmanGrid: Sendable, Equatable {
         }
         self.uFixed = uFixed
         self.vFixed = vFixed
+    }
+
+    static func invalid(_ reason: String) -> SolverError {
+        SolverError.invalidConfiguration(scenario: "karman", reason: reason)
     }
 
     /// The same domain and obstacle with `factor`× as many cells per axis.

@@ -37,6 +37,13 @@ final class KarmanPressureSolver: @unchecked Sendable {
     let solidU: [Int]
     let solidV: [Int]
 
+    private static let cache = KarmanSolverCache()
+
+    /// The process-wide solver of `grid` (the capacitance matrix is built once per grid).
+    static func shared(grid: KarmanGrid) -> KarmanPressureSolver {
+        cache.solver(for: grid)
+    }
+
     init(grid: KarmanGrid) {
         self.grid = grid
         let (h, w) = (grid.cellsY, grid.cellsX)
@@ -209,5 +216,20 @@ final class KarmanPressureSolver: @unchecked Sendable {
             for q in 0..<e.count { spectrum[q] *= e[q] }
         }
         backward.execute(spectrum, p)
+    }
+}
+
+/// The process-wide cache of pressure solvers, one per grid.
+final class KarmanSolverCache: @unchecked Sendable {
+    private var solvers: [KarmanGrid: KarmanPressureSolver] = [:]
+    private let lock = NSLock()
+
+    func solver(for grid: KarmanGrid) -> KarmanPressureSolver {
+        lock.lock()
+        defer { lock.unlock() }
+        if let s = solvers[grid] { return s }
+        let s = KarmanPressureSolver(grid: grid)
+        solvers[grid] = s
+        return s
     }
 }

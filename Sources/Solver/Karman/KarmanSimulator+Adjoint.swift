@@ -9,7 +9,7 @@ extension KarmanSimulator {
     public func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try checkShape(states)
         guard cotangent.shape == states.shape else {
-            throw KarmanError.shapeMismatch(expected: states.shape, found: cotangent.shape)
+            throw SolverError.shapeMismatch(expected: states.shape, found: cotangent.shape)
         }
         let batch = states.shape[0]
         let stateCount = 2 * grid.cellsX * grid.cellsY
@@ -23,7 +23,7 @@ extension KarmanSimulator {
                     let op = UnsafeSendablePointer(out.baseAddress!)
                     Self.forEachState(batch) { b in
                         var ws = KarmanWorkspace(grid: grid)
-                        let schedule = diffusionSchedule(parameterIndex(b))
+                        let schedule = diffusionSchedule(b)
                         // Forward, recording the input of every advection.
                         let x = KarmanWorkspace.load(sp.pointer + b * stateCount, count: stateCount)
                         x.withUnsafeBufferPointer { ws.reconstruct(from: $0.baseAddress!) }

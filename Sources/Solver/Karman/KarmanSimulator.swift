@@ -16,6 +16,8 @@ import Foundation
 /// docs/scenarios/karman.md). States are `[B, 2, H, W]` with the layout documented on ``KarmanGrid``.
 public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
     public let grid: KarmanGrid
+    /// Per-state parameters (`re`: Reynolds number, book units).
+    public let parameters: [SimulationParameters]
     /// Reynolds number of each state of the batch.
     public let reynolds: [Double]
     /// Time per `step` call.
@@ -32,45 +34,64 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
 
     public var channels: [String] { ["vx", "vy"] }
     public var gridShape: [Int] { grid.shape }
-    public var batchSize: Int { reynolds.count }
+    public var batchSize: Int { parameters.count }
 
     /// Kinematic viscosity for a Reynolds number in the book's units: `ν = 10 / Re`
     /// (`Re_solver = Re · 128² / 10`, diffusivity `res² / Re_solver` at the reference `res = 128`).
     public static func viscosity(reynolds: Double) -> Double { 10 / reynolds }
 
-    public init(grid: KarmanGrid, reynolds: [Double], dt: Double = 1, substeps: Int = 1) throws {
-        for re in reynolds where !(re.isFinite && re > 0) { throw KarmanError.invalidReynoldsNumber(re) }
-        guard !reynolds.isEmpty else { throw KarmanError.invalidGrid("give at least one Reynolds number") }
+    /// Throws unless `re` is finite and positive.
+    public static func validate(reynolds re: Double) throws {
+        guard re.isFinite, re > 0 else {
+            throw SolverError.invalidParameter(scenario: "karman", name: "re", value: re,
+                                               reason: "the Reynolds number must be finite and > 0")
+        }
+    }
+
+    /// Throws unless `dt/substeps` respects the advection CFL bound on `grid`.
+    public static func validate(grid: KarmanGrid, dt: Double, substeps: Int) throws {
         guard dt.isFinite, dt > 0, substeps >= 1 else {
-            throw KarmanError.invalidGrid("dt must be > 0 and substeps ≥ 1, got dt = \(dt), substeps = \(substeps)")
+            throw KarmanGrid.invalid("dt must be > 0 and sub-steps ≥ 1, got dt = \(dt), sub-steps = \(substeps)")
         }
         let courant = dt / Double(substeps) * grid.inflowVelocity / min(grid.dx, grid.dy)
-        guard courant <= Self.maximumCourant else {
-            throw KarmanError.advectionCFL(courant: courant, limit: Self.maximumCourant)
+        guard courant <= maximumCourant else {
+            throw KarmanGrid.invalid("dt · U / cell size = \(String(format: "%.3g", courant)) on the \(grid.cellsX) × \(grid.cellsY) grid "
+                                     + "exceeds the advection CFL limit \(maximumCourant); use a smaller dt or more sub-steps")
         }
-        self.grid = grid
-        self.reynolds = reynolds
-        self.dt = dt
-        self.substeps = substeps
-        pressure = KarmanPressureSolver(grid: grid)
-        workspaces = KarmanWorkspacePool(grid: grid)
+    }
+
+    /// A simulator for the states of a batch, one parameter set (`re`) per state.
+    public init(grid: KarmanGrid, parameters: [SimulationParameters], dt: Double = 1, substeps: Int = 1) throws {
+        guard !parameters.isEmpty else { throw KarmanGrid.invalid("give at least one parameter set") }
+        let reynolds = try parameters.map { try $0.value("re", scenario: "karman") }
+        for re in reynolds { try Self.validate(reynolds: re) }
+        try Self.validate(grid: grid, dt: dt, substeps: substeps)
+        self.init(grid: grid, parameters: parameters, reynolds: reynolds, dt: dt, substeps: substeps,
+                  pressure: KarmanPressureSolver.shared(grid: grid), workspaces: KarmanWorkspacePool(grid: grid))
+    }
+
+    /// Convenience: one state per Reynolds number.
+    public init(grid: KarmanGrid, reynolds: [Double], dt: Double = 1, substeps: Int = 1) throws {
+        try self.init(grid: grid, parameters: reynolds.map { SimulationParameters(["re": $0]) }, dt: dt, substeps: substeps)
     }
 
     /// The same simulator for other Reynolds numbers (shares the pressure solver's setup).
     public func with(reynolds: [Double]) throws -> KarmanSimulator {
-        guard !reynolds.isEmpty else { throw KarmanError.invalidGrid("give at least one Reynolds number") }
-        for re in reynolds where !(re.isFinite && re > 0) { throw KarmanError.invalidReynoldsNumber(re) }
-        return KarmanSimulator(grid: grid, reynolds: reynolds, dt: dt, substeps: substeps, pressure: pressure, workspaces: workspaces)
+        guard !reynolds.isEmpty else { throw KarmanGrid.invalid("give at least one Reynolds number") }
+        for re in reynolds { try Self.validate(reynolds: re) }
+        return KarmanSimulator(grid: grid, parameters: reynolds.map { SimulationParameters(["re": $0]) }, reynolds: reynolds,
+                               dt: dt, substeps: substeps, pressure: pressure, workspaces: workspaces)
     }
 
-    private init(grid: KarmanGrid, reynolds: [Double], dt: Double, substeps: Int, pressure: KarmanPressureSolver,
-                 workspaces: KarmanWorkspacePool) {
-        self.workspaces = workspaces
+    private init(grid: KarmanGrid, parameters: [SimulationParameters], reynolds: [Double], dt: Double, substeps: Int,
+                 pressure: KarmanPressureSolver, workspaces: KarmanWorkspacePool) {
         self.grid = grid
+        self.parameters = parameters
         self.reynolds = reynolds
         self.dt = dt
         self.substeps = substeps
         self.pressure = pressure
+        self.workspaces = workspaces
     }
 
     /// Diffusion sub-cycles and their `α = ν dt'` for state `b`.
@@ -82,44 +103,30 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
         return (count, nu * h / Double(count))
     }
 
-    func checkShape(_ states: Tensor<Scalar>) throws {
-        let expected = [reynolds.count, 2, grid.cellsY, grid.cellsX]
-        guard states.shape == expected || (reynolds.count == 1 && states.rank == 4 && Array(states.shape.dropFirst()) == Array(expected.dropFirst())) else {
-            throw KarmanError.shapeMismatch(expected: expected, found: states.shape)
-        }
-    }
-
-    /// Reynolds index of state `b` (a single Reynolds number applies to every state).
-    @inline(__always) func parameterIndex(_ b: Int) -> Int { reynolds.count == 1 ? 0 : b }
-
-    /// Advances every state by `dt`. Throws ``KarmanError/blowUp(simulation:step:)`` if a state
-    /// becomes non-finite.
+    /// Advances every state by `dt` (states `[batchSize, 2, H, W]`). Non-finite states are not
+    /// checked here (the pair generator and rollouts detect blow-ups with their step number).
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public func step(_ states: inout Tensor<Scalar>) throws {
         try checkShape(states)
         let batch = states.shape[0]
         let stateCount = 2 * grid.cellsX * grid.cellsY
-        var finite = [Bool](repeating: true, count: batch)
         states.withUnsafeMutableBufferPointer { buffer in
             let base = UnsafeSendablePointer(buffer.baseAddress!)
-            let flags = finite.withUnsafeMutableBufferPointer { UnsafeSendablePointer($0.baseAddress!) }
             Self.forEachState(batch) { b in
                 workspaces.with { ws in
                     let state = base.pointer + b * stateCount
                     ws.load(state)
                     ws.reconstructState()
-                    let schedule = diffusionSchedule(parameterIndex(b))
+                    let schedule = diffusionSchedule(b)
                     for _ in 0..<substeps {
                         substep(&ws, schedule: schedule)
                     }
                     ws.extractState()
-                    flags.pointer[b] = ws.state.allSatisfy(\.isFinite)
                     ws.store(into: state)
                 }
             }
         }
-        if let b = finite.firstIndex(of: false) { throw KarmanError.blowUp(simulation: b, step: nil) }
     }
 
     /// One internal step on the full-face buffer `ws.a` (result in `ws.a`).
