@@ -37,6 +37,17 @@ struct KarmanWorkspace {
         }
     }
 
+    /// `b ← a` on the fixed faces only (walls, inflow face): stages that overwrite every free face.
+    mutating func copyFixedFacesAToB() {
+        let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
+        a.withUnsafeBufferPointer { src in
+            b.withUnsafeMutableBufferPointer { dst in
+                for j in 0..<h { dst[j * w1] = src[j * w1]; dst[j * w1 + w] = src[j * w1 + w] }
+                for i in 0..<w { dst[vo + i] = src[vo + i] }
+            }
+        }
+    }
+
     // MARK: State layout
 
     /// Fills `a` from a stored `[2, H, W]` state (walls, inflow and outflow faces reconstructed).
@@ -100,7 +111,7 @@ struct KarmanWorkspace {
     /// One explicit diffusion sub-step `v ← v + α ∇²v` on the free faces (the same terms as
     /// ``forEachLaplacianTerm(_:_:)``, written out for speed; the adjoint test ties them together).
     mutating func diffuse(alpha: Scalar) {
-        copyAToB()
+        copyFixedFacesAToB()
         let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
         let ax = alpha / (grid.dx * grid.dx), ay = alpha / (grid.dy * grid.dy)
         a.withUnsafeBufferPointer { srcBuffer in
@@ -148,7 +159,7 @@ struct KarmanWorkspace {
 
     /// Semi-Lagrangian self-advection `v(x) ← v(x − dt·v(x))` of every free face, `a → a`.
     mutating func advect(dt: Double) {
-        copyAToB()
+        copyFixedFacesAToB()
         let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
         let sx = dt / grid.dx, sy = dt / grid.dy
         a.withUnsafeBufferPointer { fb in
