@@ -14,7 +14,6 @@ extension KarmanSimulator {
         let batch = states.shape[0]
         let stateCount = 2 * grid.cellsX * grid.cellsY
         var result = Tensor<Scalar>(shape: states.shape)
-        let grid = self.grid
         states.withUnsafeBufferPointer { s in
             cotangent.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { out in
@@ -22,31 +21,33 @@ extension KarmanSimulator {
                     let wp = UnsafeSendablePointer(UnsafeMutablePointer(mutating: w.baseAddress!))
                     let op = UnsafeSendablePointer(out.baseAddress!)
                     Self.forEachState(batch) { b in
-                        var ws = KarmanWorkspace(grid: grid)
-                        let schedule = diffusionSchedule(b)
-                        // Forward, recording the input of every advection.
-                        let x = KarmanWorkspace.load(sp.pointer + b * stateCount, count: stateCount)
-                        x.withUnsafeBufferPointer { ws.reconstruct(from: $0.baseAddress!) }
-                        var advectionInputs: [[Double]] = []
-                        for _ in 0..<substeps {
-                            for _ in 0..<schedule.count { ws.diffuse(alpha: schedule.alpha) }
-                            ws.applyInflow()
-                            advectionInputs.append(ws.a)
-                            ws.advect(dt: dt / Double(substeps))
-                            ws.project(pressure)
+                        workspaces.with { ws in
+                            let schedule = diffusionSchedule(b)
+                            // Forward, recording the input of every advection.
+                            ws.load(sp.pointer + b * stateCount)
+                            ws.reconstructState()
+                            var advectionInputs: [[Double]] = []
+                            for _ in 0..<substeps {
+                                for _ in 0..<schedule.count { ws.diffuse(alpha: schedule.alpha) }
+                                ws.applyInflow()
+                                advectionInputs.append(ws.a)
+                                ws.advect(dt: dt / Double(substeps))
+                                ws.project(pressure)
+                            }
+                            // Backward.
+                            ws.load(wp.pointer + b * stateCount)
+                            let cotangent = ws.state
+                            cotangent.withUnsafeBufferPointer { ws.extractAdjoint(from: $0.baseAddress!) }
+                            for k in stride(from: substeps - 1, through: 0, by: -1) {
+                                ws.projectAdjoint(pressure)
+                                ws.advectAdjoint(at: advectionInputs[k], dt: dt / Double(substeps))
+                                ws.applyInflowAdjoint()
+                                for _ in 0..<schedule.count { ws.diffuseAdjoint(alpha: schedule.alpha) }
+                            }
+                            var bar = ws.state
+                            bar.withUnsafeMutableBufferPointer { ws.reconstructAdjoint(into: $0.baseAddress!) }
+                            KarmanWorkspace.store(bar, into: op.pointer + b * stateCount)
                         }
-                        // Backward.
-                        let wb = KarmanWorkspace.load(wp.pointer + b * stateCount, count: stateCount)
-                        wb.withUnsafeBufferPointer { ws.extractAdjoint(from: $0.baseAddress!) }
-                        for k in stride(from: substeps - 1, through: 0, by: -1) {
-                            ws.projectAdjoint(pressure)
-                            ws.advectAdjoint(at: advectionInputs[k], dt: dt / Double(substeps))
-                            ws.applyInflowAdjoint()
-                            for _ in 0..<schedule.count { ws.diffuseAdjoint(alpha: schedule.alpha) }
-                        }
-                        var bar = [Double](repeating: 0, count: stateCount)
-                        bar.withUnsafeMutableBufferPointer { ws.reconstructAdjoint(into: $0.baseAddress!) }
-                        KarmanWorkspace.store(bar, into: op.pointer + b * stateCount)
                     }
                 }
             }
