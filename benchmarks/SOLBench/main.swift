@@ -4,6 +4,7 @@ import SOL
 /// Every suite, by name. Each module's benchmarks live in their own file of this folder.
 let allSuites: [BenchmarkSuite] = [
     coreSuite,
+    solverSuite,
     karmanSuite,
 ]
 

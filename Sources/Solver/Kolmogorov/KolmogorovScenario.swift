@@ -23,7 +23,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     public var dt = 0.05
     public var sourceSubsteps = 1
     public var referenceSubsteps = 4
-    public var warmup = 100
+    public var warmup = 60
     public var viscosityRange = [0.01, 0.04]
     /// Linear drag `α` (1/time).
     public var drag = 0.1

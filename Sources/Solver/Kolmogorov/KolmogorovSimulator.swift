@@ -41,6 +41,10 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let stepper: ETDRK4<Scalar>
     /// Derivative multipliers `k_x`, `k_y` (Nyquist 0) and `1/|k|²` (0 at k = 0), per half-spectrum entry.
     let kx: [Scalar], ky: [Scalar], inverseK2: [Scalar]
+    /// Velocity-from-vorticity multipliers: `v̂x = i·sx·ω̂`, `v̂y = i·sy·ω̂` with `sx = k_y/|k|²`, `sy = −k_x/|k|²`.
+    let sxs: [Scalar], sys: [Scalar]
+    /// `k_x·mask/n⁴`, `k_y·mask/n⁴` (the dealiased, normalised derivative of the products).
+    let kxm: [Scalar], kym: [Scalar]
     /// Dealiasing mask divided by `(n²)²`, per entry.
     let maskScaled: [Scalar]
     /// Forcing spectrum per batch item (`[B, modes]`), in the unnormalised transform representation.
@@ -82,6 +86,10 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
             }
         }
         (self.kx, self.ky, inverseK2, maskScaled) = (kx, ky, ik2, mask)
+        sxs = (0..<modes).map { ky[$0] * ik2[$0] }
+        sys = (0..<modes).map { -kx[$0] * ik2[$0] }
+        kxm = (0..<modes).map { kx[$0] * mask[$0] }
+        kym = (0..<modes).map { ky[$0] * mask[$0] }
         var linear: [Double] = []
         var forcing = [C](repeating: .zero, count: batch * modes)
         let kf = 2 * Double.pi * Double(forcingMode) / length
@@ -200,20 +208,21 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
-        let count = batchSize * modes, points = n * n, total = batchSize * points
+        let count = batchSize * modes, total = batchSize * n * n
         three.withUnsafeMutableBufferPointer { t in realThree.withUnsafeMutableBufferPointer { r in
         two.withUnsafeMutableBufferPointer { p in realTwo.withUnsafeMutableBufferPointer { q in
-        kx.withUnsafeBufferPointer { kx in ky.withUnsafeBufferPointer { ky in inverseK2.withUnsafeBufferPointer { ik2 in
-        maskScaled.withUnsafeBufferPointer { mask in forcing.withUnsafeBufferPointer { f in
+        sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
+        kxm.withUnsafeBufferPointer { kxm in kym.withUnsafeBufferPointer { kym in forcing.withUnsafeBufferPointer { f in
             let u = t.baseAddress!, v = u + count, w = u + 2 * count
             for b in 0..<batchSize {
+                let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
                 for i in 0..<modes {
-                    let z = x[b * modes + i], sx = ky[i] * ik2[i], sy = -kx[i] * ik2[i]
-                    u[b * modes + i] = C(-sx * z.imaginary, sx * z.real)
-                    v[b * modes + i] = C(-sy * z.imaginary, sy * z.real)
-                    w[b * modes + i] = z
+                    let z = xb[i], sx = sxs[i], sy = sys[i]
+                    ub[i] = C(-sx * z.imaginary, sx * z.real)
+                    vb[i] = C(-sy * z.imaginary, sy * z.real)
                 }
             }
+            w.update(from: x, count: count)
             fft3.inverse(u, r.baseAddress!)
             let ur = r.baseAddress!, vr = ur + total, wr = ur + 2 * total
             let pu = q.baseAddress!, pv = pu + total
@@ -224,11 +233,12 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
             fft2.forward(pu, p.baseAddress!)
             let su = p.baseAddress!, sv = su + count
             for b in 0..<batchSize {
+                let o = b * modes
                 for i in 0..<modes {
-                    let j = b * modes + i
-                    // −i (kx su + ky sv) · mask
-                    let re = kx[i] * su[j].real + ky[i] * sv[j].real, im = kx[i] * su[j].imaginary + ky[i] * sv[j].imaginary
-                    out[j] = C(mask[i] * im + f[j].real, -mask[i] * re + f[j].imaginary)
+                    let j = o + i
+                    // −i (kx su + ky sv) · mask / n⁴ + f
+                    let re = kxm[i] * su[j].real + kym[i] * sv[j].real, im = kxm[i] * su[j].imaginary + kym[i] * sv[j].imaginary
+                    out[j] = C(im + f[j].real, -re + f[j].imaginary)
                 }
             }
         } } } } } } } } }

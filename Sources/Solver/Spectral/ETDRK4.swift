@@ -23,11 +23,12 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     public let count: Int
     /// Step size.
     public let h: Double
-    let e: [Scalar], e2: [Scalar], q: [Scalar], f1: [Scalar], f2: [Scalar], f3: [Scalar]
-    // Forward workspace.
-    private var nv: [C], na: [C], nb: [C], nc: [C], a: [C], b: [C], c: [C]
+    /// Coefficients `E, E₂, Q, f₁, f₂, f₃`, one per spectrum entry.
+    let e: Buffer<Scalar>, e2: Buffer<Scalar>, q: Buffer<Scalar>, f1: Buffer<Scalar>, f2: Buffer<Scalar>, f3: Buffer<Scalar>
+    // Forward workspace: N(v), N(a), N(b), N(c), a, b, c.
+    let nv: Buffer<C>, na: Buffer<C>, nb: Buffer<C>, nc: Buffer<C>, a: Buffer<C>, b: Buffer<C>, c: Buffer<C>
     // Adjoint workspace.
-    private var bv: [C] = [], bnv: [C] = [], bna: [C] = [], bnb: [C] = [], bnc: [C] = [], ba: [C] = [], bb: [C] = [], bc: [C] = []
+    let bv: Buffer<C>, bnv: Buffer<C>, bna: Buffer<C>, bnb: Buffer<C>, bnc: Buffer<C>, ba: Buffer<C>, bb: Buffer<C>, bc: Buffer<C>
 
     /// Coefficients for the linear operator values `linear` (one per spectrum entry) and step `h`.
     public init(linear: [Double], h: Double) {
@@ -62,9 +63,16 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
             e.append(Scalar(c.0)); e2.append(Scalar(c.1)); q.append(Scalar(c.2))
             f1.append(Scalar(c.3)); f2.append(Scalar(c.4)); f3.append(Scalar(c.5))
         }
-        (self.e, self.e2, self.q, self.f1, self.f2, self.f3) = (e, e2, q, f1, f2, f3)
-        let zero = [C](repeating: .zero, count: count)
-        (nv, na, nb, nc, a, b, c) = (zero, zero, zero, zero, zero, zero, zero)
+        func buffer(_ values: [Scalar]) -> Buffer<Scalar> {
+            let b = Buffer<Scalar>(count: values.count, zero: 0)
+            for i in values.indices { b.pointer[i] = values[i] }
+            return b
+        }
+        (self.e, self.e2, self.q, self.f1, self.f2, self.f3) = (buffer(e), buffer(e2), buffer(q), buffer(f1), buffer(f2), buffer(f3))
+        let n = count
+        func work() -> Buffer<C> { Buffer<C>(count: n, zero: .zero) }
+        (nv, na, nb, nc, a, b, c) = (work(), work(), work(), work(), work(), work(), work())
+        (bv, bnv, bna, bnb, bnc, ba, bb, bc) = (work(), work(), work(), work(), work(), work(), work(), work())
     }
 
     /// Entries a ``Record`` needs per step: the four stage values `v, a, b, c`.
@@ -78,36 +86,31 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     public func step(_ v: UnsafeMutablePointer<C>, record: UnsafeMutablePointer<C>? = nil,
                      nonlinear: (UnsafePointer<C>, UnsafeMutablePointer<C>) -> Void) {
         let n = count
-        e.withUnsafeBufferPointer { e in e2.withUnsafeBufferPointer { e2 in q.withUnsafeBufferPointer { q in
-        f1.withUnsafeBufferPointer { f1 in f2.withUnsafeBufferPointer { f2 in f3.withUnsafeBufferPointer { f3 in
-        nv.withUnsafeMutableBufferPointer { nv in na.withUnsafeMutableBufferPointer { na in
-        nb.withUnsafeMutableBufferPointer { nb in nc.withUnsafeMutableBufferPointer { nc in
-        a.withUnsafeMutableBufferPointer { a in b.withUnsafeMutableBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-            let nv = nv.baseAddress!, na = na.baseAddress!, nb = nb.baseAddress!, nc = nc.baseAddress!
-            let a = a.baseAddress!, b = b.baseAddress!, c = c.baseAddress!
-            if let record { record.update(from: v, count: n) }
-            nonlinear(v, nv)
-            for i in 0..<n { a[i] = Self.lin(e2[i], v[i], q[i], nv[i]) }
-            nonlinear(a, na)
-            for i in 0..<n { b[i] = Self.lin(e2[i], v[i], q[i], na[i]) }
-            nonlinear(b, nb)
-            for i in 0..<n {
-                let t = C(2 * nb[i].real - nv[i].real, 2 * nb[i].imaginary - nv[i].imaginary)
-                c[i] = Self.lin(e2[i], a[i], q[i], t)
-            }
-            nonlinear(c, nc)
-            for i in 0..<n {
-                let s = C(na[i].real + nb[i].real, na[i].imaginary + nb[i].imaginary)
-                let re = e[i] * v[i].real + f1[i] * nv[i].real + 2 * f2[i] * s.real + f3[i] * nc[i].real
-                let im = e[i] * v[i].imaginary + f1[i] * nv[i].imaginary + 2 * f2[i] * s.imaginary + f3[i] * nc[i].imaginary
-                v[i] = C(re, im)
-            }
-            if let record {
-                (record + n).update(from: a, count: n)
-                (record + 2 * n).update(from: b, count: n)
-                (record + 3 * n).update(from: c, count: n)
-            }
-        } } } } } } } } } } } } }
+        let e = self.e.pointer, e2 = self.e2.pointer, q = self.q.pointer, f1 = self.f1.pointer, f2 = self.f2.pointer, f3 = self.f3.pointer
+        let nv = self.nv.pointer, na = self.na.pointer, nb = self.nb.pointer, nc = self.nc.pointer
+        let a = self.a.pointer, b = self.b.pointer, c = self.c.pointer
+        if let record { record.update(from: v, count: n) }
+        nonlinear(v, nv)
+        for i in 0..<n { a[i] = Self.lin(e2[i], v[i], q[i], nv[i]) }
+        nonlinear(a, na)
+        for i in 0..<n { b[i] = Self.lin(e2[i], v[i], q[i], na[i]) }
+        nonlinear(b, nb)
+        for i in 0..<n {
+            let t = C(2 * nb[i].real - nv[i].real, 2 * nb[i].imaginary - nv[i].imaginary)
+            c[i] = Self.lin(e2[i], a[i], q[i], t)
+        }
+        nonlinear(c, nc)
+        for i in 0..<n {
+            let s = C(na[i].real + nb[i].real, na[i].imaginary + nb[i].imaginary)
+            let re = e[i] * v[i].real + f1[i] * nv[i].real + 2 * f2[i] * s.real + f3[i] * nc[i].real
+            let im = e[i] * v[i].imaginary + f1[i] * nv[i].imaginary + 2 * f2[i] * s.imaginary + f3[i] * nc[i].imaginary
+            v[i] = C(re, im)
+        }
+        if let record {
+            (record + n).update(from: a, count: n)
+            (record + 2 * n).update(from: b, count: n)
+            (record + 3 * n).update(from: c, count: n)
+        }
     }
 
     /// Transpose of one step: on entry `w` holds the cotangent of the step's output, on exit the
@@ -119,46 +122,36 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     public func adjoint(_ w: UnsafeMutablePointer<C>, record: UnsafePointer<C>,
                         nonlinearVJP: (UnsafePointer<C>, UnsafePointer<C>, UnsafeMutablePointer<C>) -> Void) {
         let n = count
-        if bv.count != n {
-            let zero = [C](repeating: .zero, count: n)
-            (bv, bnv, bna, bnb, bnc, ba, bb, bc) = (zero, zero, zero, zero, zero, zero, zero, zero)
+        let e = self.e.pointer, e2 = self.e2.pointer, q = self.q.pointer, f1 = self.f1.pointer, f2 = self.f2.pointer, f3 = self.f3.pointer
+        let bv = self.bv.pointer, bnv = self.bnv.pointer, bna = self.bna.pointer, bnb = self.bnb.pointer
+        let bnc = self.bnc.pointer, ba = self.ba.pointer, bb = self.bb.pointer, bc = self.bc.pointer
+        let v = record, a = record + n, b = record + 2 * n, c = record + 3 * n
+        for i in 0..<n {
+            bv[i] = Self.scale(e[i], w[i])
+            bnv[i] = Self.scale(f1[i], w[i])
+            bna[i] = Self.scale(2 * f2[i], w[i])
+            bnb[i] = bna[i]
+            bnc[i] = Self.scale(f3[i], w[i])
         }
-        e.withUnsafeBufferPointer { e in e2.withUnsafeBufferPointer { e2 in q.withUnsafeBufferPointer { q in
-        f1.withUnsafeBufferPointer { f1 in f2.withUnsafeBufferPointer { f2 in f3.withUnsafeBufferPointer { f3 in
-        bv.withUnsafeMutableBufferPointer { bv in bnv.withUnsafeMutableBufferPointer { bnv in
-        bna.withUnsafeMutableBufferPointer { bna in bnb.withUnsafeMutableBufferPointer { bnb in
-        bnc.withUnsafeMutableBufferPointer { bnc in ba.withUnsafeMutableBufferPointer { ba in
-        bb.withUnsafeMutableBufferPointer { bb in bc.withUnsafeMutableBufferPointer { bc in
-            let bv = bv.baseAddress!, bnv = bnv.baseAddress!, bna = bna.baseAddress!, bnb = bnb.baseAddress!
-            let bnc = bnc.baseAddress!, ba = ba.baseAddress!, bb = bb.baseAddress!, bc = bc.baseAddress!
-            let v = record, a = record + n, b = record + 2 * n, c = record + 3 * n
-            for i in 0..<n {
-                bv[i] = Self.scale(e[i], w[i])
-                bnv[i] = Self.scale(f1[i], w[i])
-                bna[i] = Self.scale(2 * f2[i], w[i])
-                bnb[i] = bna[i]
-                bnc[i] = Self.scale(f3[i], w[i])
-            }
-            nonlinearVJP(c, bnc, bc)
-            for i in 0..<n {
-                ba[i] = Self.scale(e2[i], bc[i])
-                bnb[i] = Self.add(bnb[i], Self.scale(2 * q[i], bc[i]))
-                bnv[i] = Self.add(bnv[i], Self.scale(-q[i], bc[i]))
-            }
-            nonlinearVJP(b, bnb, bb)
-            for i in 0..<n {
-                bv[i] = Self.add(bv[i], Self.scale(e2[i], bb[i]))
-                bna[i] = Self.add(bna[i], Self.scale(q[i], bb[i]))
-            }
-            nonlinearVJP(a, bna, bc)  // bc reused as scratch for dN(a)ᵀ n̄a
-            for i in 0..<n {
-                ba[i] = Self.add(ba[i], bc[i])
-                bv[i] = Self.add(bv[i], Self.scale(e2[i], ba[i]))
-                bnv[i] = Self.add(bnv[i], Self.scale(q[i], ba[i]))
-            }
-            nonlinearVJP(v, bnv, bc)
-            for i in 0..<n { w[i] = Self.add(bv[i], bc[i]) }
-        } } } } } } } } } } } } } }
+        nonlinearVJP(c, bnc, bc)
+        for i in 0..<n {
+            ba[i] = Self.scale(e2[i], bc[i])
+            bnb[i] = Self.add(bnb[i], Self.scale(2 * q[i], bc[i]))
+            bnv[i] = Self.add(bnv[i], Self.scale(-q[i], bc[i]))
+        }
+        nonlinearVJP(b, bnb, bb)
+        for i in 0..<n {
+            bv[i] = Self.add(bv[i], Self.scale(e2[i], bb[i]))
+            bna[i] = Self.add(bna[i], Self.scale(q[i], bb[i]))
+        }
+        nonlinearVJP(a, bna, bc)  // bc reused as scratch for dN(a)ᵀ n̄a
+        for i in 0..<n {
+            ba[i] = Self.add(ba[i], bc[i])
+            bv[i] = Self.add(bv[i], Self.scale(e2[i], ba[i]))
+            bnv[i] = Self.add(bnv[i], Self.scale(q[i], ba[i]))
+        }
+        nonlinearVJP(v, bnv, bc)
+        for i in 0..<n { w[i] = Self.add(bv[i], bc[i]) }
     }
 
     @inline(__always) static func lin(_ s: Scalar, _ x: C, _ t: Scalar, _ y: C) -> C {
