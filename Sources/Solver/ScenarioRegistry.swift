@@ -7,6 +7,7 @@ public enum ScenarioRegistry {
     public static let all: [any Scenario.Type] = [
         BurgersScenario.self,
         KolmogorovScenario.self,
+        KarmanScenario.self,
     ]
 
     /// Registered names, in registration order.

@@ -5,6 +5,7 @@ import SOL
 let allSuites: [BenchmarkSuite] = [
     coreSuite,
     solverSuite,
+    karmanSuite,
     correctorSuite,
     zoSuite,
 ]
