@@ -1,6 +1,7 @@
 # One entry point for a fresh Debian machine:
-#   make demo   builds `sol` and runs the main job
-#   make test   installs what the tests need, builds, runs every test and the Python checks
+#   make demo   builds `sol` and runs the main job (`sol quickstart`)
+#   make test   installs what the tests need, builds, runs every test, the MPI test, the Python
+#               checks and the notebooks
 #
 # Both install missing Debian packages (apt-get) and create a Python venv in .venv on demand.
 
@@ -8,7 +9,7 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config libfftw3-dev libhdf5-dev libopenblas-dev libopenmpi-dev openmpi-bin
 PYTHON ?= python3
 VENV := .venv
-PY_PACKAGES := h5py numpy
+PY_PACKAGES := h5py numpy matplotlib nbclient nbformat ipykernel
 SWIFT_TEST_FLAGS ?= --disable-swift-testing
 OUT := out
 
@@ -16,7 +17,7 @@ OUT := out
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all deps venv build release demo test test-swift test-python clean
+.PHONY: all deps venv build release demo test test-swift test-mpi test-python test-notebooks clean
 
 all: build
 
@@ -46,19 +47,30 @@ release: deps
 	swift build -c release --product sol
 
 demo: release
-	.build/release/sol --help
+	.build/release/sol quickstart
 
-test: deps venv test-swift test-python
+test: deps venv test-swift test-mpi test-python test-notebooks
 
 test-swift:
 	swift build --build-tests
 	swift test $(SWIFT_TEST_FLAGS) --skip-build
+
+# ZO queries split across 2 MPI ranks give the single-process gradient bit for bit.
+test-mpi:
+	scripts/test_mpi.sh 2
 
 # Python ecosystem checks: files written by the Swift code are read with h5py.
 test-python: venv
 	mkdir -p $(OUT)/interop
 	SOL_INTEROP_DIR=$(CURDIR)/$(OUT)/interop swift test $(SWIFT_TEST_FLAGS) --skip-build --filter HDF5Tests/testWriteInteropFixture
 	$(VENV)/bin/python scripts/check_h5py.py $(OUT)/interop/fixture.h5
+
+# The notebooks run headless on a tiny dataset and tiny models that `sol quickstart` produces.
+NB_DIR := $(OUT)/notebook-data
+test-notebooks: venv
+	$$(swift build --show-bin-path)/sol quickstart --dir $(NB_DIR) --iterations 40 --steps 30 --fresh
+	SOL_DATASET=$(NB_DIR)/burgers.h5 SOL_RUNS=$(NB_DIR)/runs SOL_ROLLOUTS=$(NB_DIR)/rollouts.h5 \
+	SOL_EVAL_JSON=$(NB_DIR)/eval.json $(VENV)/bin/python scripts/run_notebooks.py --out $(OUT)/notebooks
 
 clean:
 	rm -rf .build $(OUT)
