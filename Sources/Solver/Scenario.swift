@@ -121,6 +121,17 @@ extension Scenario {
         return ((0..<train).map { low * pow(r, Double($0)) }, (0..<test).map { low * pow(r, Double($0) + 0.5) })
     }
 
+    /// Default parameter sets varying one positive parameter `name` log-spaced over `range`
+    /// (``logSpacedValues(low:high:train:test:)``), each with its own initial-condition seed
+    /// (``seeds(_:split:count:)``).
+    public static func logSpacedParameters(_ name: String, range: [Double], train: Int, test: Int,
+                                           seed: UInt64) -> (train: [SimulationParameters], test: [SimulationParameters]) {
+        let values = logSpacedValues(low: range[0], high: range[1], train: train, test: test)
+        let trainSeeds = seeds(seed, split: .train, count: train), testSeeds = seeds(seed, split: .test, count: test)
+        return (zip(values.train, trainSeeds).map { SimulationParameters([name: $0], seed: $1) },
+                zip(values.test, testSeeds).map { SimulationParameters([name: $0], seed: $1) })
+    }
+
     /// Seeds of the initial conditions: derived from `seed`, distinct for every simulation of
     /// both splits.
     public static func seeds(_ seed: UInt64, split: DatasetSplit, count: Int) -> [UInt64] {

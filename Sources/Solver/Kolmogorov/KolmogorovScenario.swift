@@ -132,10 +132,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     }
 
     public func defaultParameters(train: Int, test: Int, seed: UInt64) -> (train: [SimulationParameters], test: [SimulationParameters]) {
-        let nu = Self.logSpacedValues(low: viscosityRange[0], high: viscosityRange[1], train: train, test: test)
-        let trainSeeds = Self.seeds(seed, split: .train, count: train), testSeeds = Self.seeds(seed, split: .test, count: test)
-        return (zip(nu.train, trainSeeds).map { SimulationParameters(["viscosity": $0], seed: $1) },
-                zip(nu.test, testSeeds).map { SimulationParameters(["viscosity": $0], seed: $1) })
+        Self.logSpacedParameters("viscosity", range: viscosityRange, train: train, test: test, seed: seed)
     }
 
     public func with(resolution: Int?, factor: Int?, dt: Double?) throws -> KolmogorovScenario {
