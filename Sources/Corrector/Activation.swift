@@ -5,8 +5,8 @@ import Foundation
 /// - `relu`: `max(z, 0)`; `leakyReLU(slope)`: `z` for `z > 0`, `slope · z` otherwise (the original
 ///   Solver-in-the-Loop network, Um et al. 2020, used slope 0.2 in Keras' default).
 /// - `tanh`: `tanh z`, derivative `1 − tanh² z` (vectorised, ``VectorMath``).
-/// - `gelu`: exact GELU `z Φ(z) = ½ z (1 + erf(z / √2))` (Hendrycks & Gimpel 2016), derivative
-///   `Φ(z) + z φ(z)`.
+/// - `gelu`: exact-form GELU `z Φ(z) = ½ z (1 + erf(z / √2))` (Hendrycks & Gimpel 2016), derivative
+///   `Φ(z) + z φ(z)`; erf by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7), vectorised.
 ///
 /// Prefer a smooth activation (`tanh`, `gelu`) for zeroth-order training: a finite difference across
 /// a ReLU kink is biased (REFERENCES.md, Burgers study), so the presets default to `tanh`.
@@ -40,7 +40,7 @@ public enum Activation: Codable, Hashable, Sendable, CustomStringConvertible {
         case .relu: return z > 0 ? z : 0
         case let .leakyReLU(slope): return z > 0 ? z : slope * z
         case .tanh: return VectorMath.tanh(z)
-        case .gelu: return 0.5 * z * (1 + erf(z * 0.70710678118654752))
+        case .gelu: return VectorMath.gelu(VectorMath.Vector(repeating: z))[0]
         }
     }
 
@@ -54,33 +54,28 @@ public enum Activation: Codable, Hashable, Sendable, CustomStringConvertible {
         case .tanh:
             let t = VectorMath.tanh(z)
             return 1 - t * t
-        case .gelu:
-            let cdf = 0.5 * (1 + erf(z * 0.70710678118654752))
-            let pdf = 0.39894228040143268 * exp(-0.5 * z * z)
-            return cdf + z * pdf
+        case .gelu: return VectorMath.geluDerivative(VectorMath.Vector(repeating: z))[0]
         }
     }
 
     /// `a[i] = f(z[i])` for `count` elements.
-    @inlinable
     func apply(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .relu: for i in 0..<count { let v = z[i]; a[i] = v > 0 ? v : 0 }
         case let .leakyReLU(slope): for i in 0..<count { let v = z[i]; a[i] = v > 0 ? v : slope * v }
         case .tanh: VectorMath.tanh(z, a, count: count)
-        case .gelu: for i in 0..<count { let v = z[i]; a[i] = 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
+        case .gelu: VectorMath.map(z, a, count: count, VectorMath.gelu)
         }
     }
 
     /// `g[i] *= f'(z[i])`, where `a = f(z)` is available (tanh uses it: `1 − a²`).
-    @inlinable
     func multiplyDerivative(_ g: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>,
                             a: UnsafePointer<Float>, count: Int) {
         switch self {
         case .relu: for i in 0..<count where !(z[i] > 0) { g[i] = 0 }
         case let .leakyReLU(slope): for i in 0..<count where !(z[i] > 0) { g[i] *= slope }
         case .tanh: for i in 0..<count { let t = a[i]; g[i] *= 1 - t * t }
-        case .gelu: for i in 0..<count { g[i] *= derivative(z[i]) }
+        case .gelu: VectorMath.multiply(g, by: z, count: count, VectorMath.geluDerivative)
         }
     }
 }

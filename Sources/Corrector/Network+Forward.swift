@@ -87,7 +87,9 @@ extension Network {
     /// parameters as in ``parameters``, which must be those the cache was filled with), computed
     /// from the cache with a CHANNEL UPDATE: only output channel `o` of the parameter's layer `k`
     /// changes, `z_k[:, o] += δ · shift(a_k[:, c])` for a weight (`+= δ` for a bias), so layer `k`
-    /// costs O(B·H·W) instead of a convolution; layers `k+1 …` are then evaluated normally.
+    /// costs O(B·H·W) instead of a convolution; layer `k+1`, whose input changed in channel `o`
+    /// only, is updated incrementally (`Δz_{k+1} = W_{k+1}[:, o] ∗ Δa_{k+1}[o]`, 1/in of its cost);
+    /// layers `k+2 …` are then evaluated normally.
     ///
     /// Equals a full forward pass with the perturbed parameters up to float rounding (the
     /// perturbation is added after, not inside, the sum over the kernel). `self.parameters` is
@@ -124,7 +126,12 @@ extension Network {
                 for i in 0..<b {
                     activation.apply(z + (i * cout + o) * hw, next + (i * cout + o) * hw, count: hw)
                 }
-                propagate(from: k + 1, source: cache, store: store, output: out, workspace: workspace, firstInputFromStore: true)
+                // Layer k + 1 sees a change in input channel o only: update its pre-activation
+                // incrementally, Δz_{k+1} = W_{k+1}[:, o] ∗ Δa_{k+1}[o] (one GEMM with K = kh·kw).
+                incrementalLayer(k + 1, changedChannel: o, cache: cache, store: store, workspace: workspace, output: out)
+                if k + 2 < layers.count {
+                    propagate(from: k + 2, source: cache, store: store, output: out, workspace: workspace, storeFrom: k + 1)
+                }
             } else {
                 for i in 0..<b {
                     for c in 0..<cout {
@@ -144,6 +151,49 @@ extension Network {
         return output
     }
 
+    /// Layer `l` when only channel `c` of its input changed (store holds the new input, cache the
+    /// old one and the old pre-activation): `z_l = z_l^old + W_l[:, c] ∗ (a_l[c] − a_l^old[c])`,
+    /// then the activation into `store.input(l + 1)`, or the denormalised output for the last layer.
+    func incrementalLayer(_ l: Int, changedChannel c: Int, cache: ActivationCache, store: ActivationCache,
+                          workspace: NetworkWorkspace, output: UnsafeMutablePointer<Float>) {
+        let layer = layers[l]
+        let (b, h, w) = (store.batch, store.height, store.width), hw = h * w
+        let cin = layer.inputChannels, cout = layer.outputChannels, kk = layer.kernelHeight * layer.kernelWidth
+        let z = store.preActivationPointer(l)
+        z.update(from: cache.preActivationPointer(l), count: b * cout * hw)
+        workspace.delta.reserve(hw)
+        let delta = workspace.delta.pointer, cols = workspace.cols.pointer
+        let new = store.inputPointer(l), old = cache.inputPointer(l)
+        parameters.withUnsafeBufferPointer { p in
+            let weights = p.baseAddress! + layer.weightOffset + c * kk  // row o2: W[o2, c, :, :], stride columnLength
+            for i in 0..<b {
+                let off = (i * cin + c) * hw
+                for j in 0..<hw { delta[j] = new[off + j] - old[off + j] }
+                let columns: UnsafePointer<Float>
+                if kk == 1 {
+                    columns = UnsafePointer(delta)
+                } else {
+                    Convolution.im2col(delta, cols, channels: 1, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
+                                       height: h, width: w, padding: layer.padding)
+                    columns = UnsafePointer(cols)
+                }
+                BLAS.sgemm(m: cout, n: hw, k: kk, a: weights, lda: layer.columnLength, b: columns, ldb: hw,
+                           beta: 1, c: z + i * cout * hw, ldc: hw)
+            }
+        }
+        let n = b * cout * hw
+        if let activation = layer.activation {
+            activation.apply(z, store.inputPointer(l + 1), count: n)
+        } else {
+            for i in 0..<b {
+                for ch in 0..<cout {
+                    let off = (i * cout + ch) * hw
+                    denormalize(z + off, output + off, channel: ch, count: hw)
+                }
+            }
+        }
+    }
+
     func prepareOutput(_ output: inout Tensor<Float>, batch b: Int, height h: Int, width w: Int) {
         let shape = [b, architecture.outputChannels, h, w]
         if output.shape != shape {
@@ -157,14 +207,16 @@ extension Network {
         for j in 0..<count { y[j] = z[j] * s + m }
     }
 
-    /// Evaluates layers `first …`. Layer inputs `a_j` are read from `source` for `j < first`
-    /// (skip connections) and for `j == first` (unless `firstInputFromStore`); everything computed
-    /// is written to `store`; the denormalised output goes to `output`.
+    /// Evaluates layers `first …`. Layer inputs `a_j` (including skip sources) are read from
+    /// `source` for `j < storeFrom` and from `store` otherwise (default `storeFrom = first + 1`:
+    /// only the first layer's input comes from `source`); everything computed is written to
+    /// `store`; the denormalised output goes to `output`.
     func propagate(from first: Int, source: ActivationCache, store: ActivationCache,
-                   output: UnsafeMutablePointer<Float>, workspace: NetworkWorkspace, firstInputFromStore: Bool = false) {
+                   output: UnsafeMutablePointer<Float>, workspace: NetworkWorkspace, storeFrom: Int? = nil) {
+        let storeFrom = storeFrom ?? first + 1
         let (b, h, w) = (store.batch, store.height, store.width), hw = h * w
         func input(_ j: Int) -> UnsafeMutablePointer<Float> {
-            (j < first || (j == first && !firstInputFromStore)) ? source.inputPointer(j) : store.inputPointer(j)
+            j < storeFrom ? source.inputPointer(j) : store.inputPointer(j)
         }
         parameters.withUnsafeBufferPointer { p in
             for k in first..<layers.count {

@@ -11,6 +11,7 @@ public final class NetworkWorkspace: @unchecked Sendable {
     var gradientA = FloatBuffer()
     var gradientB = FloatBuffer()
     var skipGradient = FloatBuffer()
+    var delta = FloatBuffer()
 
     public init() {}
 
@@ -22,7 +23,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
             l.kernelHeight * l.kernelWidth == 1 ? 0
                 : l.columnLength * Convolution.rowsPerChunk(columnLength: l.columnLength, height: height, width: width) * width
         }.max() ?? 0
-        cols.reserve(columns)
+        // (… and at least one channel's kh·kw × H·W im2col for the incremental layer update.)
+        cols.reserve(max(columns, (layers.map { $0.kernelHeight * $0.kernelWidth }.max() ?? 0) * hw))
         if backward {
             dcols.reserve(columns)
             let widest = layers.map { max($0.inputChannels, $0.outputChannels) }.max() ?? 0

@@ -50,20 +50,75 @@ public enum VectorMath {
         return small.replacing(with: large, where: ax .>= 0.625)
     }
 
+    /// `erf x` by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7, about 1 ulp near ±1; smooth):
+    /// `1 − t (a₁ + t (a₂ + …)) e^{−x²}`, `t = 1 / (1 + p|x|)`, odd extension.
+    @inline(__always)
+    public static func erf(_ x: Vector) -> Vector {
+        let negative = x .< 0
+        let ax = x.replacing(with: -x, where: negative)
+        let t = 1 / (1 + 0.327_591_1 * ax)
+        var p = Vector(repeating: 1.061_405_429)
+        p = p * t - 1.453_152_027
+        p = p * t + 1.421_413_741
+        p = p * t - 0.284_496_736
+        p = p * t + 0.254_829_592
+        var y = 1 - p * t * exp(-(ax * ax))
+        y.replace(with: -y, where: negative)
+        return y
+    }
+
+    /// Exact-form GELU `½ x (1 + erf(x / √2))` with ``erf(_:)``.
+    @inline(__always)
+    public static func gelu(_ x: Vector) -> Vector { 0.5 * x * (1 + erf(x * 0.707_106_781_186_547_5)) }
+
+    /// GELU′ `Φ(x) + x φ(x)`.
+    @inline(__always)
+    public static func geluDerivative(_ x: Vector) -> Vector {
+        let cdf = 0.5 * (1 + erf(x * 0.707_106_781_186_547_5))
+        return cdf + x * 0.398_942_280_401_432_7 * exp(-0.5 * x * x)
+    }
+
+    /// Applies a vector function to `count` elements (`x` and `y` may alias); the tail goes through
+    /// the same function on a padded vector, so every element sees the same code.
+    @inline(__always)
+    static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, _ f: (Vector) -> Vector) {
+        var i = 0
+        let raw = UnsafeRawPointer(x), out = UnsafeMutableRawPointer(y)
+        let stride = MemoryLayout<Float>.stride
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: Vector.self)
+            out.storeBytes(of: f(v), toByteOffset: i * stride, as: Vector.self)
+            i += 8
+        }
+        if i < count {
+            var v = Vector(repeating: 0)
+            for j in 0..<(count - i) { v[j] = x[i + j] }
+            let r = f(v)
+            for j in 0..<(count - i) { y[i + j] = r[j] }
+        }
+    }
+
+    /// `y[i] *= f(x[i])` for `count` elements.
+    @inline(__always)
+    static func multiply(_ y: UnsafeMutablePointer<Float>, by x: UnsafePointer<Float>, count: Int, _ f: (Vector) -> Vector) {
+        var i = 0
+        let raw = UnsafeRawPointer(x), out = UnsafeMutableRawPointer(y)
+        let stride = MemoryLayout<Float>.stride
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: Vector.self)
+            let g = out.loadUnaligned(fromByteOffset: i * stride, as: Vector.self)
+            out.storeBytes(of: g * f(v), toByteOffset: i * stride, as: Vector.self)
+            i += 8
+        }
+        while i < count { y[i] *= f(Vector(repeating: x[i]))[0]; i += 1 }
+    }
+
     /// `tanh` of one scalar through the same code (so scalar and vector paths agree bit for bit).
     @inline(__always)
     public static func tanh(_ x: Float) -> Float { tanh(Vector(repeating: x))[0] }
 
     /// `y[i] = tanh(x[i])` for `count` elements (`x` and `y` may alias).
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        let raw = UnsafeRawPointer(x), out = UnsafeMutableRawPointer(y)
-        let stride = MemoryLayout<Float>.stride
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: Vector.self)
-            out.storeBytes(of: tanh(v), toByteOffset: i * stride, as: Vector.self)
-            i += 8
-        }
-        while i < count { y[i] = tanh(x[i]); i += 1 }
+        map(x, y, count: count, tanh)
     }
 }

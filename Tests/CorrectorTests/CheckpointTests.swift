@@ -16,7 +16,8 @@ final class CheckpointTests: XCTestCase {
         let arch = NetworkArchitecture.preset(.medium, inputChannels: 3, outputChannels: 2, activation: .leakyReLU(slope: 0.2), padding: .replicate)
         let net = try Network(architecture: arch, initializer: .kaimingNormal(gain: 1.4), seed: 9,
                               normalization: GradientTests.randomNormalization(arch, &rnd))
-        let state = ["adam.m": rnd.floats(net.parameterCount), "adam.v": rnd.floats(net.parameterCount, 0, 1), "lr": [1e-4]]
+        let state = ["adam.m": rnd.floats(net.parameterCount), "adam.v": rnd.floats(net.parameterCount, 0, 1), "lr": [1e-4],
+                     "empty": []]
         let config = #"{"method":"zo-sol","unroll":4,"mu":0.005}"#
         let path = directory + "/run.h5"
         try Checkpoint(network: net, optimizerState: state, step: 1234, trainingConfiguration: config).write(to: path)

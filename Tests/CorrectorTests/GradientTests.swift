@@ -172,3 +172,21 @@ final class VectorMathTests: XCTestCase {
         }
     }
 }
+
+extension VectorMathTests {
+    func testErfAndGeluAgainstLibm() {
+        var worst = 0.0, worstD = 0.0
+        var x = -6.0
+        while x <= 6 {
+            let v = VectorMath.Vector(repeating: Float(x))
+            worst = max(worst, abs(Double(VectorMath.erf(v)[0]) - erf(x)))
+            let h = 1e-6
+            let gelu = { (t: Double) in 0.5 * t * (1 + erf(t / 2.0.squareRoot())) }
+            let d = (gelu(x + h) - gelu(x - h)) / (2 * h)
+            worstD = max(worstD, abs(Double(VectorMath.geluDerivative(v)[0]) - d))
+            x += 0.0173
+        }
+        XCTAssertLessThan(worst, 3e-7, "erf absolute error")
+        XCTAssertLessThan(worstD, 1e-6, "GELU′ absolute error")
+    }
+}
