@@ -42,7 +42,10 @@ public final class Trainer {
     private var method: any TrainingMethod
     private let sampler: BatchSampler
     private var metadata: CheckpointMetadata
-    private let log: TrainingLog
+    /// The training log; nil on MPI ranks other than 0 (one process writes the files).
+    private let log: TrainingLog?
+    /// Whether this process writes the checkpoint and the log (rank 0, or no MPI).
+    private let writesFiles: Bool
     public let resumed: Bool
 
     /// Prepares a run writing its checkpoint to `output` (and the log beside it).
@@ -112,7 +115,8 @@ public final class Trainer {
                                                      seed: configuration.seed)
             method = zo
         }
-        log = try TrainingLog(path: TrainingLog.path(forCheckpoint: output), keepingThrough: resumed ? iteration : nil)
+        writesFiles = !distributed || MPI.rank == 0
+        log = writesFiles ? try TrainingLog(path: TrainingLog.path(forCheckpoint: output), keepingThrough: resumed ? iteration : nil) : nil
     }
 
     /// Runs until `configuration.iterations` (or stops early after iteration `stop`, leaving a
@@ -147,7 +151,7 @@ public final class Trainer {
             let qps = window > 0 ? Double(recentQueries) / window : 0
             let epoch = i / sampler.iterationsPerEpoch
             if iteration % configuration.logInterval == 0 || iteration == configuration.iterations {
-                log.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: epoch, loss: step.loss,
+                log?.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: epoch, loss: step.loss,
                                  lr: Double(lr), queries: step.queries, queriesPerSecond: qps, elapsed: elapsed))
                 recentQueries = 0
                 recentStart = Date()
@@ -160,7 +164,7 @@ public final class Trainer {
             }
         }
         if iteration == configuration.iterations {
-            log.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: iteration / sampler.iterationsPerEpoch,
+            log?.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: iteration / sampler.iterationsPerEpoch,
                              loss: lastLoss, lr: 0, elapsed: metadata.elapsedSeconds, event: "done"))
         }
         return TrainingSummary(method: configuration.method, iterations: iteration, finalLoss: lastLoss,
@@ -168,8 +172,10 @@ public final class Trainer {
                                resumed: resumed)
     }
 
-    /// Writes the checkpoint (atomically) with the network, optimizer state and metadata.
+    /// Writes the checkpoint (atomically) with the network, optimizer state and metadata
+    /// (on MPI rank 0 only: every rank holds the same state).
     public func saveCheckpoint() throws {
+        guard writesFiles else { return }
         let checkpoint = Checkpoint(network: network, optimizerState: optimizer.state, step: iteration,
                                     trainingConfiguration: metadata.json())
         try checkpoint.write(to: output, overwrite: true)
