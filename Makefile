@@ -69,6 +69,7 @@ test-python: venv
 NB_DIR := $(OUT)/notebook-data
 test-notebooks: venv
 	$$(swift build --show-bin-path)/sol quickstart --dir $(NB_DIR) --iterations 40 --steps 30 --fresh
+	$(VENV)/bin/python scripts/check_quickstart.py $(NB_DIR)/eval.json
 	SOL_DATASET=$(NB_DIR)/burgers.h5 SOL_RUNS=$(NB_DIR)/runs SOL_ROLLOUTS=$(NB_DIR)/rollouts.h5 \
 	SOL_EVAL_JSON=$(NB_DIR)/eval.json $(VENV)/bin/python scripts/run_notebooks.py --out $(OUT)/notebooks
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SOL
 
 /// End-to-end tests of the built `sol` executable (the way a user runs it).
 final class CommandLineTests: XCTestCase {
@@ -35,5 +36,36 @@ final class CommandLineTests: XCTestCase {
         let result = try Self.runSOL(["inspect", "/nonexistent/data.h5"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.err.contains("no such file: /nonexistent/data.h5"), result.err)
+    }
+
+    func testTrainAndEvalRejectBadInputWithClearMessages() throws {
+        let missing = try Self.runSOL(["train", "--data", "/nonexistent/d.h5", "--out", "/tmp/never.h5"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.err.contains("no such file: /nonexistent/d.h5"), missing.err)
+
+        let sparsity = try Self.runSOL(["train", "--data", "d.h5", "--out", "o.h5", "--sparsity", "1.5"])
+        XCTAssertNotEqual(sparsity.status, 0)
+        XCTAssertTrue(sparsity.err.contains("invalid --sparsity: must be in [0, 1), got 1.5"), sparsity.err)
+
+        let method = try Self.runSOL(["train", "--data", "d.h5", "--out", "o.h5", "--method", "so-sol"])
+        XCTAssertNotEqual(method.status, 0)
+        XCTAssertTrue(method.err.contains("so-sol"), method.err)
+
+        let directory = NSTemporaryDirectory() + "sol-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let notPairs = directory + "/other.h5"
+        let file = try HDF5File.create(notPairs)
+        try file.root.setAttribute("format", "something-else")
+        try file.commit()
+        let eval = try Self.runSOL(["eval", "--data", notPairs])
+        XCTAssertNotEqual(eval.status, 0)
+        XCTAssertTrue(eval.err.contains("is not a sol dataset"), eval.err)
+
+        let config = directory + "/run.json"
+        try #"{"iterationz": 5}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let typo = try Self.runSOL(["train", "--data", notPairs, "--out", directory + "/o.h5", "--config", config])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.err.contains("unknown option 'iterationz'"), typo.err)
     }
 }
