@@ -10,10 +10,10 @@ for path in sys.argv[1:]:
     doc = json.load(open(path))
     methods = doc["methods"]
     src = next(m["mae_mean"] for m in methods if m["name"] == "SRC")
-    fo = next(m["mae_mean"] for m in methods if m["model"] and os.path.basename(m["model"]).startswith("fo-sol"))
+    fo = next(m["mae_mean"] for m in methods if m.get("model") and os.path.basename(m["model"]).startswith("fo-sol"))
     mae["SRC"].append(src)
     for m in methods:
-        if not m["model"]:
+        if not m.get("model"):
             continue
         name = re.sub(r"-s\d+\.h5$", "", os.path.basename(m["model"]))
         mae[name].append(m["mae_mean"])
