@@ -68,4 +68,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(typo.status, 0)
         XCTAssertTrue(typo.err.contains("unknown option 'iterationz'"), typo.err)
     }
+
+    /// `sol generate` with its default frame count writes trajectories that the default
+    /// `sol eval` (100 steps) can roll out: it used to store 100 frames, one short of 100 steps.
+    func testDefaultGenerateIsLongEnoughForTheDefaultEval() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sol-default-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("b.h5").path
+        let generate = try Self.runSOL(["generate", "--scenario", "burgers", "--resolution", "16", "--train", "1", "--test", "1",
+                                        "--warmup", "0", "--out", data])
+        XCTAssertEqual(generate.status, 0, generate.err)
+        let evaluate = try Self.runSOL(["eval", "--data", data])
+        XCTAssertEqual(evaluate.status, 0, evaluate.err)
+        XCTAssertTrue(evaluate.out.contains("MAE over 100 steps"), evaluate.out)
+    }
 }

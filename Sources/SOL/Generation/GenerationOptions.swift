@@ -5,8 +5,9 @@ public struct GenerationOptions: Sendable, Equatable {
     /// Training and test simulations (disjoint parameters, see ``Scenario/defaultParameters(train:test:seed:)``).
     public var train = 6
     public var test = 4
-    /// Frames stored per simulation (frame 0 is the first frame after warm-up).
-    public var frames = 100
+    /// Frames stored per simulation (frame 0 is the first frame after warm-up). The default, 101,
+    /// is what the default `sol eval` rollout of 100 steps needs (frame 0 and 100 targets).
+    public var frames = 101
     /// Reference frames discarded before frame 0 (`nil`: the scenario's default).
     public var warmup: Int?
     /// Seed of the parameter and initial-condition draws.
@@ -16,7 +17,7 @@ public struct GenerationOptions: Sendable, Equatable {
     /// gzip level of the trajectories.
     public var gzipLevel = 4
 
-    public init(train: Int = 6, test: Int = 4, frames: Int = 100, warmup: Int? = nil, seed: UInt64 = 0, batch: Int = 8) {
+    public init(train: Int = 6, test: Int = 4, frames: Int = 101, warmup: Int? = nil, seed: UInt64 = 0, batch: Int = 8) {
         self.train = train
         self.test = test
         self.frames = frames

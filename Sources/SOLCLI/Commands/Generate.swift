@@ -26,8 +26,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Test simulations.")
     var test: Int = 4
 
-    @Option(help: "Frames stored per simulation (each one source step apart).")
-    var steps: Int = 100
+    @Option(help: "Frames stored per simulation (each one source step apart; a K-step `sol eval` needs K + 1).")
+    var steps: Int = GenerationOptions().frames
 
     @Option(help: "Reference frames discarded before the first stored frame (default: the scenario's).")
     var warmup: Int?

@@ -1,0 +1,167 @@
+import Corrector
+import Foundation
+import Solver
+import ZOTrain
+
+/// Does the solver's Jacobian matter for this problem? Compares, on a few training mini-batches,
+/// the gradients of the unrolled rollout loss `L(θ)` obtained by
+/// - FO-SOL: exact reverse mode through corrector and solver (the reference),
+/// - NOG-SOL: reverse mode through the corrector only (solver Jacobian treated as zero),
+/// - ZO-SOL: the configured coordinate-wise estimate through the black-box solver,
+///
+/// by their cosines `cos(a, b) = ⟨a, b⟩ / (‖a‖ ‖b‖)` and norm ratios `‖a‖ / ‖g_FO‖`.
+/// A NOG cosine near 1 means that dropping the solver's Jacobian keeps the descent direction
+/// (Adam largely ignores the scale); a low one means the solver's sensitivities matter and
+/// NOG-SOL trains on a biased direction (List et al. 2024). With one unrolled step the two are
+/// identical by construction. A sparse ZO estimate has cosine ≈ √(queried fraction) even when
+/// every queried coordinate is exact.
+public enum GradientDiagnostic {
+    /// The comparison on one mini-batch.
+    public struct Row: Codable, Equatable, Sendable {
+        public var batch: Int
+        public var loss: Double
+        public var normFO: Double
+        public var normNOG: Double
+        public var normZO: Double
+        /// cos(NOG, FO)
+        public var cosineNOGvsFO: Double
+        /// cos(ZO, FO)
+        public var cosineZOvsFO: Double
+        /// cos(NOG, ZO)
+        public var cosineNOGvsZO: Double
+        /// ‖NOG‖ / ‖FO‖
+        public var normRatioNOG: Double
+        /// ‖ZO‖ / ‖FO‖
+        public var normRatioZO: Double
+        /// Loss evaluations the ZO estimate spent.
+        public var queries: Int
+    }
+
+    /// The rows of one set of weights (`init` or `trained`).
+    public struct Report: Codable, Equatable, Sendable {
+        public var label: String
+        public var unroll: Int
+        public var estimator: String
+        public var rows: [Row]
+
+        /// Mean of each column over the batches (batch = −1).
+        public var mean: Row {
+            func m(_ f: (Row) -> Double) -> Double { rows.map(f).reduce(0, +) / Double(max(rows.count, 1)) }
+            return Row(batch: -1, loss: m(\.loss), normFO: m(\.normFO), normNOG: m(\.normNOG), normZO: m(\.normZO),
+                       cosineNOGvsFO: m(\.cosineNOGvsFO), cosineZOvsFO: m(\.cosineZOvsFO), cosineNOGvsZO: m(\.cosineNOGvsZO),
+                       normRatioNOG: m(\.normRatioNOG), normRatioZO: m(\.normRatioZO),
+                       queries: rows.map(\.queries).reduce(0, +) / max(rows.count, 1))
+        }
+    }
+
+    /// Compares the three gradients at `network`'s weights on each batch.
+    /// - Parameters:
+    ///   - estimator: the ZO estimator (dense central CGE by default).
+    ///   - threads: worker threads for the ZO queries (the result does not depend on it).
+    public static func compare(network: Network, scenario: any Scenario, batches: [RolloutBatch],
+                               lossFunction: RolloutLoss, estimator: any GradientEstimator = CoordinateGradientEstimator(),
+                               estimatorName: String = "central CGE (dense)", threads: Int = 1,
+                               label: String) throws -> Report {
+        precondition(!batches.isEmpty, "GradientDiagnostic: no batches")
+        let engine = RolloutEngine(scenario: scenario)
+        var zo = try ZerothOrderMethod(network: network, scenario: scenario, lossFunction: lossFunction,
+                                       initialBatch: batches[0], estimator: estimator, threads: threads)
+        var rows: [Row] = []
+        for (i, batch) in batches.enumerated() {
+            let fo = try engine.lossAndGradient(network, batch: batch, lossFunction: lossFunction, flow: .throughSolver)
+            let nog = try engine.lossAndGradient(network, batch: batch, lossFunction: lossFunction, flow: .correctorOnly)
+            let z = try zo.step(network, batch: batch, iteration: i)
+            let (nFO, nNOG, nZO) = (norm(fo.gradient), norm(nog.gradient), norm(z.gradient))
+            rows.append(Row(batch: i, loss: fo.loss, normFO: nFO, normNOG: nNOG, normZO: nZO,
+                            cosineNOGvsFO: cosine(nog.gradient, fo.gradient), cosineZOvsFO: cosine(z.gradient, fo.gradient),
+                            cosineNOGvsZO: cosine(nog.gradient, z.gradient),
+                            normRatioNOG: nNOG / nFO, normRatioZO: nZO / nFO, queries: z.queries))
+        }
+        return Report(label: label, unroll: batches[0].unroll, estimator: estimatorName, rows: rows)
+    }
+
+    /// `⟨a, b⟩ / (‖a‖ ‖b‖)` in double precision (NaN if either is zero).
+    public static func cosine(_ a: [Float], _ b: [Float]) -> Double {
+        precondition(a.count == b.count, "GradientDiagnostic.cosine: lengths differ")
+        var ab = 0.0, aa = 0.0, bb = 0.0
+        for i in a.indices {
+            let (x, y) = (Double(a[i]), Double(b[i]))
+            ab += x * y; aa += x * x; bb += y * y
+        }
+        return ab / (aa * bb).squareRoot()
+    }
+
+    /// Euclidean norm in double precision.
+    public static func norm(_ a: [Float]) -> Double { a.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+
+    /// A markdown table of several reports (one row per batch and a mean row per report).
+    public static func markdown(_ reports: [Report]) -> String {
+        var lines = ["| weights | batch | loss | ‖FO‖ | cos(NOG,FO) | ‖NOG‖/‖FO‖ | cos(ZO,FO) | ‖ZO‖/‖FO‖ | cos(NOG,ZO) | ZO queries |",
+                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        func f(_ x: Double) -> String { String(format: "%.4g", x) }
+        for report in reports {
+            for row in report.rows + [report.mean] {
+                lines.append("| \(report.label) | \(row.batch < 0 ? "**mean**" : String(row.batch)) | \(f(row.loss)) | \(f(row.normFO)) | "
+                             + "\(f(row.cosineNOGvsFO)) | \(f(row.normRatioNOG)) | \(f(row.cosineZOvsFO)) | \(f(row.normRatioZO)) | "
+                             + "\(f(row.cosineNOGvsZO)) | \(row.queries) |")
+            }
+        }
+        if let first = reports.first {
+            lines.append("")
+            lines.append("unroll \(first.unroll); ZO estimator: \(first.estimator)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The reports as pretty JSON (with each report's mean row).
+    public static func json(_ reports: [Report]) -> String {
+        struct Output: Encodable { var report: Report; var mean: Row }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try! encoder.encode(reports.map { Output(report: $0, mean: $0.mean) }), as: UTF8.self)
+    }
+}
+
+extension GradientDiagnostic {
+    /// The diagnostic on a dataset: `batches` training mini-batches (seeded as the trainer draws
+    /// them), at the initial weights of `preset` and, if given, at each trained model's weights.
+    /// - Parameter sparsity: 0 = dense central CGE; otherwise sparse CGE with ZO-GraSP ratios.
+    public static func run(dataset: PairDataset, models: [TrainedModel], preset: String = "tiny", batches: Int = 4,
+                           unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0,
+                           threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
+        guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
+        let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll, batchSize: batchSize, seed: seed)
+        let rolloutBatches = try (0..<batches).map {
+            try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch($0), unroll: unroll)
+        }
+        var networks: [(String, Network)] = []
+        if includeInitialisation {
+            let architecture = try CorrectorSetup.architecture(preset: preset, dataset: dataset)
+            let normalization = try CorrectorSetup.normalization(dataset: dataset, seed: seed)
+            networks.append(("init", try Network(architecture: architecture, seed: seed, normalization: normalization)))
+        }
+        for model in models { networks.append(("\(model.label) (\((model.path as NSString).lastPathComponent))", model.network)) }
+        var zoOptions = TrainingConfiguration.ZOOptions()
+        zoOptions.mu = mu
+        zoOptions.sparsity = sparsity
+        zoOptions.estimator = "central"
+        let name = sparsity == 0 ? String(format: "central CGE (dense), μ = %g", mu)
+            : String(format: "central sparse CGE, sparsity %g (ZO-GraSP ratios), μ = %g", sparsity, mu)
+        return try networks.map { label, network in
+            let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
+            let estimator: any GradientEstimator
+            if sparsity == 0 {
+                estimator = CoordinateGradientEstimator(scheme: .central, mu: Float(mu))
+            } else {
+                let probe = try ZerothOrderMethod(network: network, scenario: dataset.scenario, lossFunction: lossFunction,
+                                                  initialBatch: rolloutBatches[0], estimator: CoordinateGradientEstimator(),
+                                                  threads: threads)
+                let ratios = try Trainer.pruningRatios(zoOptions, network: network, pool: probe.pool)
+                estimator = try Trainer.makeEstimator(zoOptions, network: network, ratios: ratios, seed: seed)
+            }
+            return try compare(network: network, scenario: dataset.scenario, batches: rolloutBatches, lossFunction: lossFunction,
+                               estimator: estimator, estimatorName: name, threads: threads, label: label)
+        }
+    }
+}

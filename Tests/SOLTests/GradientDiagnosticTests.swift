@@ -1,0 +1,56 @@
+import Foundation
+import XCTest
+@testable import SOL
+import Solver
+import ZOTrain
+
+final class GradientDiagnosticTests: XCTestCase {
+    /// On an unrolled burgers problem: dense central CGE agrees with FO-SOL (cosine > 0.99, norm
+    /// ratio ≈ 1), the cosines are symmetric quantities computed in double precision (cos(a, a) = 1),
+    /// and NOG-SOL differs from FO-SOL (the solver's Jacobian is dropped) but points the same way.
+    func testUnrolledDiagnosticAgreesForZOAndReportsNOG() throws {
+        let batches = [try RolloutFixtures.batch(unroll: 3, seed: 1), try RolloutFixtures.batch(unroll: 3, seed: 2)]
+        let network = try RolloutFixtures.network(for: batches[0])
+        let report = try GradientDiagnostic.compare(network: network, scenario: RolloutFixtures.scenario, batches: batches,
+                                                    lossFunction: RolloutFixtures.lossFunction(network),
+                                                    estimator: CoordinateGradientEstimator(scheme: .central, mu: 1e-3),
+                                                    threads: 2, label: "init")
+        XCTAssertEqual(report.rows.count, 2)
+        XCTAssertEqual(report.unroll, 3)
+        for row in report.rows {
+            XCTAssertGreaterThan(row.cosineZOvsFO, 0.99, "cos(ZO, FO) = \(row.cosineZOvsFO)")
+            XCTAssertEqual(row.normRatioZO, 1, accuracy: 0.05)
+            XCTAssertEqual(row.queries, 2 * network.parameterCount + 1)
+            XCTAssertLessThan(row.cosineNOGvsFO, 0.999_999, "NOG should differ from FO when unrolled")
+            XCTAssertGreaterThan(row.cosineNOGvsFO, 0)
+            XCTAssertTrue(row.normRatioNOG.isFinite && row.normRatioNOG > 0)
+            // cos(NOG, ZO) ≈ cos(NOG, FO) since ZO ≈ FO.
+            XCTAssertEqual(row.cosineNOGvsZO, row.cosineNOGvsFO, accuracy: 0.02)
+        }
+        let mean = report.mean
+        XCTAssertEqual(mean.cosineZOvsFO, (report.rows[0].cosineZOvsFO + report.rows[1].cosineZOvsFO) / 2, accuracy: 1e-12)
+        XCTAssertEqual(mean.batch, -1)
+        let table = GradientDiagnostic.markdown([report])
+        XCTAssertTrue(table.contains("cos(NOG,FO)") && table.contains("**mean**"))
+        let json = GradientDiagnostic.json([report])
+        XCTAssertTrue(json.contains("cosineNOGvsFO"))
+    }
+
+    /// With one unrolled step there is no solver Jacobian to chain: NOG equals FO exactly.
+    func testNOGEqualsFOAtUnrollOne() throws {
+        let batch = try RolloutFixtures.batch(unroll: 1)
+        let network = try RolloutFixtures.network(for: batch)
+        let report = try GradientDiagnostic.compare(network: network, scenario: RolloutFixtures.scenario, batches: [batch],
+                                                    lossFunction: RolloutFixtures.lossFunction(network), threads: 1, label: "init")
+        let row = try XCTUnwrap(report.rows.first)
+        XCTAssertEqual(row.cosineNOGvsFO, 1, accuracy: 1e-12)
+        XCTAssertEqual(row.normRatioNOG, 1, accuracy: 1e-12)
+        XCTAssertGreaterThan(row.cosineZOvsFO, 0.99)
+    }
+
+    func testCosineAndNorm() {
+        XCTAssertEqual(GradientDiagnostic.cosine([1, 0], [0, 2]), 0, accuracy: 1e-15)
+        XCTAssertEqual(GradientDiagnostic.cosine([1, 1], [-2, -2]), -1, accuracy: 1e-15)
+        XCTAssertEqual(GradientDiagnostic.norm([3, 4]), 5, accuracy: 1e-15)
+    }
+}
