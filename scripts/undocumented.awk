@@ -46,7 +46,7 @@ FNR == 1 { doc = 0 }
     s = $0
     sub(/^[ \t]+/, "", s)
     if (s ~ /^\/\/\//) { doc = 1; next }
-    if (s ~ /^@[A-Za-z_]+(\([^)]*\))?$/) next   # attribute on its own line
+    if (s ~ /^(@[A-Za-z_]+(\([^)]*\))? *)+$/) next   # attributes on their own line
     if (s ~ /^(@[A-Za-z_]+(\([^)]*\))? *)*(public|open) / && s !~ /^(public |open )?extension /) {
         if (!doc && s !~ /init\(from decoder/ && s !~ /func encode\(to encoder/ && !witness(FILENAME, declared(s)))
             print FILENAME ":" FNR ": " s

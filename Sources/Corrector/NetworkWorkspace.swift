@@ -12,6 +12,7 @@ public final class NetworkWorkspace: @unchecked Sendable {
     var gradientB = FloatBuffer()
     var skipGradient = FloatBuffer()
 
+    /// An empty workspace; buffers grow on first use.
     public init() {}
 
     /// Sizes the buffers for `layers` on `batch × height × width` fields.

@@ -4,6 +4,7 @@ import Solver
 public struct GenerationOptions: Sendable, Equatable {
     /// Training and test simulations (disjoint parameters, see ``Scenario/defaultParameters(train:test:seed:)``).
     public var train = 6
+    /// Test simulations.
     public var test = 4
     /// Frames stored per simulation (frame 0 is the first frame after warm-up).
     public var frames = 100
@@ -16,6 +17,7 @@ public struct GenerationOptions: Sendable, Equatable {
     /// gzip level of the trajectories.
     public var gzipLevel = 4
 
+    /// Options with `sol generate`'s defaults.
     public init(train: Int = 6, test: Int = 4, frames: Int = 100, warmup: Int? = nil, seed: UInt64 = 0, batch: Int = 8) {
         self.train = train
         self.test = test
