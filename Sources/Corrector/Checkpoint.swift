@@ -22,7 +22,7 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// The corrector: architecture, parameters and normalisation.
     public var network: Network
-    /// Optimizer state as named float arrays (Adam: `m`, `v`, `step`; SGD: `velocity`).
+    /// Optimizer state as named float arrays (Adam: `m`, `v`, `step`; SGD: `momentum`).
     public var optimizerState: [String: [Float]]
     /// Optimizer steps taken.
     public var step: Int
