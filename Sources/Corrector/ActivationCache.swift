@@ -9,8 +9,11 @@
 /// workspace instead — so several threads may share one cache while it is not being refilled.
 /// Storage is one allocation, reused when the next fill has the same network and geometry.
 public final class ActivationCache: @unchecked Sendable {
+    /// Batch size of the cached pass.
     public private(set) var batch = 0
+    /// Field height `H` of the cached pass.
     public private(set) var height = 0
+    /// Field width `W` of the cached pass.
     public private(set) var width = 0
     /// The layers the cache was filled for (empty before the first fill).
     public private(set) var layers: [ConvolutionLayer] = []
@@ -21,6 +24,7 @@ public final class ActivationCache: @unchecked Sendable {
     private var inputOffsets: [Int] = []
     private var preActivationOffsets: [Int] = []
 
+    /// An empty cache; the first forward pass given it allocates and fills it.
     public init() {}
 
     deinit { storage?.deallocate() }

@@ -15,17 +15,21 @@ import Foundation
 /// The optimizer state and the training configuration belong to the trainer (ZOTrain); they are
 /// stored verbatim.
 public struct Checkpoint: Sendable, Equatable {
+    /// Value of the root `format` attribute.
     public static let format = "sol-corrector-checkpoint"
+    /// Value of the root `version` attribute.
     public static let version = 1
 
+    /// The corrector: architecture, parameters and normalisation.
     public var network: Network
-    /// Optimizer state as named float arrays (e.g. `"adam.m"`, `"adam.v"`).
+    /// Optimizer state as named float arrays (Adam: `m`, `v`, `step`; SGD: `momentum`).
     public var optimizerState: [String: [Float]]
     /// Optimizer steps taken.
     public var step: Int
     /// The training configuration as a JSON string (owned by the trainer).
     public var trainingConfiguration: String
 
+    /// A checkpoint of `network` with the trainer's optimizer state, step count and configuration JSON.
     public init(network: Network, optimizerState: [String: [Float]] = [:], step: Int = 0, trainingConfiguration: String = "{}") {
         self.network = network
         self.optimizerState = optimizerState

@@ -6,12 +6,14 @@
 /// engine needs to know which layer (``ConvolutionLayer``) a coordinate belongs to
 /// (``location(ofParameter:)``).
 public struct Network: Sendable, Equatable {
+    /// The architecture the layers were resolved from (stored in checkpoints).
     public let architecture: NetworkArchitecture
     /// The resolved convolution layers, in evaluation order.
     public let layers: [ConvolutionLayer]
     /// Every weight and bias, in the order of ``parameterViews``. Mutate elements in place freely
     /// (no observer, so `parameters[i] += μ` is O(1)); never change the count.
     public var parameters: [Float]
+    /// Input and output statistics applied around the convolutions.
     public var normalization: Normalization
     /// `conv0.weight, conv0.bias, conv1.weight, …` in storage order.
     public let parameterViews: [ParameterView]
@@ -53,6 +55,7 @@ public struct Network: Sendable, Equatable {
         try self.init(architecture: architecture, parameters: params, normalization: normalization)
     }
 
+    /// Length of ``parameters``.
     public var parameterCount: Int { parameters.count }
 
     /// The view of one layer's weights or biases.

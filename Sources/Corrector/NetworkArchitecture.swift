@@ -17,7 +17,9 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
     public var hiddenChannels: [Int]
     /// Kernel extent (odd); the kernel is `k × k`, or `1 × k` for ``oneDimensional``.
     public var kernelSize: Int
+    /// Activation after every convolution but the last.
     public var activation: Activation
+    /// Edge handling of every convolution (match the solver's boundaries).
     public var padding: PaddingMode
     /// Pair hidden-to-hidden convolutions into residual blocks.
     public var residual: Bool
@@ -25,6 +27,7 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
     /// treated as independent rows).
     public var oneDimensional: Bool
 
+    /// A plain (or residual) stack of same-size convolutions: `inputChannels → hiddenChannels… → outputChannels`, square `kernelSize` kernels (`1 × kernelSize` when `oneDimensional`).
     public init(inputChannels: Int, outputChannels: Int, hiddenChannels: [Int], kernelSize: Int,
                 activation: Activation = .tanh, padding: PaddingMode = .zero,
                 residual: Bool = false, oneDimensional: Bool = false) {

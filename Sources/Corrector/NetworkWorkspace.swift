@@ -13,6 +13,7 @@ public final class NetworkWorkspace: @unchecked Sendable {
     var skipGradient = FloatBuffer()
     var delta = FloatBuffer()
 
+    /// An empty workspace; buffers grow on first use.
     public init() {}
 
     /// Sizes the buffers for `layers` on `batch × height × width` fields.

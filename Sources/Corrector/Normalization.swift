@@ -5,11 +5,16 @@
 /// Solver-in-the-Loop (Um et al. 2020) divides u, v and Re by their standard deviations (no
 /// centring): ``fitted(inputs:targets:centered:)`` with `centered: false`.
 public struct Normalization: Codable, Hashable, Sendable {
+    /// Per input channel, subtracted before the first layer.
     public var inputMean: [Float]
+    /// Per input channel, divides the centred input.
     public var inputScale: [Float]
+    /// Per output channel, added to the scaled raw output.
     public var outputMean: [Float]
+    /// Per output channel, multiplies the raw output.
     public var outputScale: [Float]
 
+    /// Statistics given explicitly (one value per channel in each array).
     public init(inputMean: [Float], inputScale: [Float], outputMean: [Float], outputScale: [Float]) {
         self.inputMean = inputMean
         self.inputScale = inputScale

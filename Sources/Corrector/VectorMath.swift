@@ -2,6 +2,7 @@
 /// of a forward pass). Cephes-style (Moshier) polynomials, accurate to a few ulp; every lane is
 /// computed by the same branch-free code, so results do not depend on position or batch.
 public enum VectorMath {
+    /// The SIMD width the kernels process at once.
     public typealias Vector = SIMD8<Float>
 
     /// `eˣ` for `x ∈ [−87, 88]` (clamped outside): `2ⁿ · p(r)`, `r = x − n ln 2`, `|r| ≤ ln2/2`,

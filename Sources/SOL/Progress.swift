@@ -12,8 +12,11 @@ import Foundation
 /// progress.finish()
 /// ```
 public final class Progress: @unchecked Sendable {
+    /// Units of work in all.
     public let total: Int
+    /// Shown at the start of every line.
     public let label: String
+    /// Name of a unit of work (`frames`, `it`).
     public let unit: String
     private let isTerminal: Bool
     private let write: @Sendable (String) -> Void

@@ -11,12 +11,16 @@ import Solver
 /// Everything is written under one directory and re-running continues where a run stopped
 /// (datasets resume, checkpoints resume and finished runs are not redone).
 public struct Quickstart: Sendable {
+    /// Where everything is written (default `out/quickstart`).
     public var directory: String
     /// Iterations of every method (`--quick` uses fewer, for tests).
     public var iterations: Int
+    /// Worker threads of ZO-SOL.
     public var threads: Int
+    /// Rollout length `K` of the evaluation.
     public var evaluationSteps: Int
 
+    /// The plan of `sol quickstart` with its options.
     public init(directory: String = "out/quickstart", iterations: Int = 400, threads: Int = 2, evaluationSteps: Int = 100) {
         self.directory = directory
         self.iterations = iterations
@@ -24,15 +28,21 @@ public struct Quickstart: Sendable {
         self.evaluationSteps = evaluationSteps
     }
 
+    /// `<directory>/burgers.h5`.
     public var datasetPath: String { directory + "/burgers.h5" }
+    /// `<directory>/runs`: one checkpoint and log per method.
     public var runsDirectory: String { directory + "/runs" }
+    /// `<directory>/rollouts.h5`.
     public var rolloutsPath: String { directory + "/rollouts.h5" }
+    /// `<directory>/eval.json`.
     public var evaluationPath: String { directory + "/eval.json" }
+    /// `<directory>/mae.md`.
     public var tablePath: String { directory + "/mae.md" }
 
     /// The methods trained, in table order.
     public static let methods: [TrainingMethodKind] = [.non, .foSOL, .zoSOL, .nogSOL]
 
+    /// `<runsDirectory>/<method>.h5`, e.g. `runs/zo-sol.h5`.
     public func checkpointPath(_ method: TrainingMethodKind) -> String { "\(runsDirectory)/\(method.rawValue).h5" }
 
     /// The scenario: `burgers` on N = 16 (reference 64), otherwise its defaults.
@@ -42,6 +52,7 @@ public struct Quickstart: Sendable {
         return s
     }
 
+    /// 6 training and 4 test simulations of `max(120, K + 1)` frames, seed 0.
     public var generation: GenerationOptions {
         GenerationOptions(train: 6, test: 4, frames: max(120, evaluationSteps + 1), seed: 0)
     }

@@ -11,6 +11,7 @@ public struct SimulationParameters: Codable, Sendable, Hashable, CustomStringCon
     /// Seed of the random initial condition.
     public var seed: UInt64
 
+    /// Named parameter values (e.g. `["viscosity": 0.01]`) and the seed of the initial condition.
     public init(_ values: [String: Double], seed: UInt64 = 0) {
         self.values = values
         self.seed = seed

@@ -16,6 +16,7 @@ import SOLCore
 /// `step` must be a smooth, deterministic function of its input, bit for bit (DESIGN.md: a ZO
 /// finite difference divides a tiny change of the loss by μ).
 public protocol Simulator<Scalar>: Sendable {
+    /// Precision of the states (`Float` for datasets and training, `Double` for checks).
     associatedtype Scalar: TensorScalar
     /// Names of the state channels, e.g. `["u"]` or `["vx", "vy"]`.
     var channels: [String] { get }
@@ -39,6 +40,8 @@ public protocol Simulator<Scalar>: Sendable {
 /// The adjoint is the exact transpose of the discrete step (verified by the dot-product test
 /// `⟨J v, w⟩ = ⟨v, Jᵀ w⟩`), not a discretisation of the continuous adjoint PDE.
 public protocol DifferentiableSimulator<Scalar>: Simulator {
+    /// `J_P(s)ᵀ w`: the cotangent `w` of one ``Simulator/step(_:)``'s output at `states`, pulled back
+    /// to its input (`[B, C, H, W]` in and out).
     func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar>
 }
 

@@ -3,8 +3,11 @@ import Solver
 
 /// One simulation of a dataset: its name (`sim_000`), split, physical parameters and length.
 public struct SimulationRecord: Sendable, Equatable {
+    /// Group name, e.g. `sim_000`.
     public var name: String
+    /// Training or test.
     public var split: DatasetSplit
+    /// Physical parameters and seed (the group's attributes).
     public var parameters: SimulationParameters
     /// Stored frames `T` (frame 0 is the first frame after warm-up).
     public var frames: Int
@@ -18,10 +21,15 @@ public struct SimulationRecord: Sendable, Equatable {
 /// Trajectories are read on first use and kept in memory (a karman simulation of 500 frames on
 /// 32 × 64 is 8 MB).
 public final class PairDataset: @unchecked Sendable {
+    /// The file it was opened from.
     public let path: String
+    /// The scenario configuration rebuilt from the file's `config` attribute.
     public let scenario: any Scenario
+    /// State channels, e.g. `["u"]` or `["vx", "vy"]`.
     public let channels: [String]
+    /// The training simulations, in file order.
     public let train: [SimulationRecord]
+    /// The test simulations, in file order.
     public let test: [SimulationRecord]
     /// Reference frames discarded before frame 0 when the file was generated.
     public let warmup: Int

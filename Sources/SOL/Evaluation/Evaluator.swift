@@ -7,10 +7,14 @@ import Solver
 /// All test simulations advance together as one batch of the source solver. MAE of one
 /// simulation = mean over steps 1…K, cells and components of `|s̃ − T r|` (raw units).
 public struct Evaluator {
+    /// The dataset whose test simulations are rolled out.
     public let dataset: PairDataset
+    /// The trained correctors, in table order after SRC.
     public let models: [TrainedModel]
+    /// Rollout length `K`.
     public let steps: Int
 
+    /// Checks that every test trajectory holds `steps + 1` frames.
     public init(dataset: PairDataset, models: [TrainedModel], steps: Int) throws {
         guard steps >= 1 else { throw SOLError.invalidOption(name: "steps", reason: "must be ≥ 1, got \(steps)") }
         guard !dataset.test.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no test simulations") }

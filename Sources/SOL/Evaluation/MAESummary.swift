@@ -16,6 +16,7 @@ public struct MethodEvaluation: Codable, Equatable, Sendable {
     /// `[simulation][step]`: MAE of each simulation at steps 1…K.
     public var errorBySimulationAndStep: [[Double]]
 
+    /// An evaluation from the per-step errors; the per-simulation MAEs are their means over steps.
     public init(name: String, model: String?, errorBySimulationAndStep: [[Double]]) {
         self.name = name
         self.model = model
@@ -45,11 +46,16 @@ public struct MethodEvaluation: Codable, Equatable, Sendable {
 
 /// The MAE table of `sol eval`: SRC first, then every model, on the same test simulations.
 public struct MAETable: Sendable {
+    /// Path of the evaluated dataset.
     public var dataset: String
+    /// Rollout length `K`.
     public var steps: Int
+    /// Names of the test simulations, in column order.
     public var simulations: [String]
+    /// SRC first, then every model.
     public var methods: [MethodEvaluation]
 
+    /// A table of the given evaluations.
     public init(dataset: String, steps: Int, simulations: [String], methods: [MethodEvaluation]) {
         self.dataset = dataset
         self.steps = steps
@@ -70,6 +76,7 @@ public struct MAETable: Sendable {
     /// Output formats of `sol eval --format`.
     public enum Format: String, CaseIterable, Sendable { case markdown, csv, json }
 
+    /// The table as Markdown, CSV or JSON (what `sol eval --format` prints).
     public func rendered(as format: Format) -> String {
         switch format {
         case .markdown: return markdown()
@@ -94,6 +101,7 @@ public struct MAETable: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// `method,mae_mean,mae_std,sim_000,…`, one line per method.
     public func csv() -> String {
         var lines = ["method,mae_mean,mae_std," + simulations.joined(separator: ",")]
         for m in methods {

@@ -3,8 +3,11 @@ import Foundation
 
 /// A trained corrector read from a `sol train` checkpoint, checked against a dataset.
 public struct TrainedModel: Sendable {
+    /// The checkpoint path.
     public var path: String
+    /// The trained corrector.
     public var network: Network
+    /// How it was trained (method, scenario, configuration).
     public var metadata: CheckpointMetadata
 
     /// Reads the checkpoint and checks it fits `dataset` (scenario, channels, grid).

@@ -4,6 +4,7 @@ import Solver
 public struct GenerationOptions: Sendable, Equatable {
     /// Training and test simulations (disjoint parameters, see ``Scenario/defaultParameters(train:test:seed:)``).
     public var train = 6
+    /// Test simulations.
     public var test = 4
     /// Frames stored per simulation (frame 0 is the first frame after warm-up). The default, 101,
     /// is what the default `sol eval` rollout of 100 steps needs (frame 0 and 100 targets).
@@ -17,6 +18,7 @@ public struct GenerationOptions: Sendable, Equatable {
     /// gzip level of the trajectories.
     public var gzipLevel = 4
 
+    /// Options with `sol generate`'s defaults.
     public init(train: Int = 6, test: Int = 4, frames: Int = 101, warmup: Int? = nil, seed: UInt64 = 0, batch: Int = 8) {
         self.train = train
         self.test = test

@@ -21,12 +21,17 @@ import Solver
 ///
 /// The reference runs in Float32, like the stored data and the source solver in training.
 public struct PairGenerator {
+    /// Value of the root `format` attribute.
     public static let format = "sol-pairs"
+    /// Value of the root `version` attribute.
     public static let version = 1
 
+    /// The scenario configuration (stored as the file's `config`).
     public let scenario: any Scenario
+    /// Simulation counts, frames, warm-up, seed and batch.
     public let options: GenerationOptions
 
+    /// Validates the scenario and the options; throws before anything runs.
     public init(scenario: any Scenario, options: GenerationOptions) throws {
         try scenario.validate()
         try options.validate()
@@ -44,9 +49,13 @@ public struct PairGenerator {
 
     /// What a run did.
     public struct Summary: Sendable {
+        /// The file written.
         public var path: String
+        /// Simulations computed by this run.
         public var computed: Int
+        /// Simulations found complete in the `.partial` file and kept.
         public var resumed: Int
+        /// Wall time of the run.
         public var seconds: Double
     }
 

@@ -7,9 +7,12 @@ import Corrector
 /// - NOG-SOL: `n` unrolled steps, the solver's Jacobian treated as zero (List et al. 2024).
 public struct BackpropMethod: TrainingMethod {
     public let kind: TrainingMethodKind
+    /// The rollout engine that runs the forward and backward passes.
     public let engine: RolloutEngine
+    /// The rollout loss `ℓ`.
     public let lossFunction: RolloutLoss
 
+    /// NON, FO-SOL or NOG-SOL (not ZO-SOL).
     public init(kind: TrainingMethodKind, engine: RolloutEngine, lossFunction: RolloutLoss) {
         precondition(kind != .zoSOL, "BackpropMethod: ZO-SOL is ZerothOrderMethod")
         self.kind = kind

@@ -2,7 +2,9 @@ import Corrector
 
 /// The loss and gradient one training method produced for one mini-batch.
 public struct MethodStep: Sendable {
+    /// The rollout loss `L(θ)` of the batch.
     public var loss: Double
+    /// The (exact or estimated) gradient, one entry per parameter.
     public var gradient: [Float]
     /// Loss evaluations spent (ZO-SOL's queries; 0 for first-order methods).
     public var queries: Int
@@ -12,6 +14,7 @@ public struct MethodStep: Sendable {
 /// NOG-SOL) or zeroth-order estimation (ZO-SOL). The trainer owns the network, the optimizer and
 /// the loop; a method only turns (parameters, batch) into a gradient.
 public protocol TrainingMethod {
+    /// Which of NON, FO-SOL, ZO-SOL, NOG-SOL this is.
     var kind: TrainingMethodKind { get }
     /// The loss at `network` on `batch` and its (estimated) gradient with respect to the parameters.
     mutating func step(_ network: Network, batch: RolloutBatch, iteration: Int) throws -> MethodStep

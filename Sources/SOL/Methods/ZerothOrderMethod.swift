@@ -9,8 +9,11 @@ import ZOTrain
 /// call's features (``RolloutObjective``).
 public struct ZerothOrderMethod: TrainingMethod {
     public let kind = TrainingMethodKind.zoSOL
+    /// The current mini-batch and its first solver step, shared by every worker.
     public let context: RolloutContext
+    /// The workers (threads, MPI ranks) that evaluate the queries.
     public let pool: QueryPool
+    /// The gradient estimator (CGE dense or sparse, forward or central, or RGE).
     public var estimator: any GradientEstimator
     private let engine: RolloutEngine
 

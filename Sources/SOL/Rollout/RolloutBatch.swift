@@ -12,9 +12,12 @@ public struct RolloutBatch: Sendable {
     /// The conditioning value of every item (e.g. Re or ν, raw units): the corrector's constant input.
     public var conditioning: [Float]
 
+    /// Windows in the batch, `B`.
     public var size: Int { parameters.count }
+    /// Unrolled steps `n`.
     public var unroll: Int { targets.count }
 
+    /// A batch from its tensors; `targets` holds one tensor per unrolled step.
     public init(start: Tensor<Float>, targets: [Tensor<Float>], parameters: [SimulationParameters], conditioning: [Float]) {
         self.start = start
         self.targets = targets

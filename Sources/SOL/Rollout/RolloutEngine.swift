@@ -11,6 +11,7 @@ import Solver
 /// gradient through the corrector only (NON with n = 1, NOG-SOL), and plain rollouts (evaluation).
 /// One engine per thread; engines are cheap.
 public final class RolloutEngine: @unchecked Sendable {
+    /// The scenario whose source solver `P` the rollouts run.
     public let scenario: any Scenario
     let workspace = NetworkWorkspace()
     private(set) var caches: [ActivationCache] = []
@@ -21,6 +22,7 @@ public final class RolloutEngine: @unchecked Sendable {
     /// Source solver steps taken (for cost reports).
     public private(set) var solverSteps = 0
 
+    /// An engine for `scenario` (simulators are built on first use per batch composition).
     public init(scenario: any Scenario) {
         self.scenario = scenario
     }

@@ -9,6 +9,7 @@ public struct RolloutLoss: Sendable {
     /// `1 / σ_c²` per state channel.
     public let inverseVariance: [Double]
 
+    /// `σ_c` per state channel (the corrector's input scales).
     public init(channelScales: [Float]) {
         inverseVariance = channelScales.map { 1 / (Double($0) * Double($0)) }
     }

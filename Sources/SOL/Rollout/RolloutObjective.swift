@@ -7,9 +7,12 @@ import ZOTrain
 /// and its first solver step `P(s(t))`, which does not depend on θ and is computed once per
 /// batch, not once per query.
 public final class RolloutContext: @unchecked Sendable {
+    /// The current mini-batch.
     public private(set) var batch: RolloutBatch
+    /// `P(s(t))` of the batch's start states.
     public private(set) var firstStep: Tensor<Float>
 
+    /// A context for `batch` with its first solver step.
     public init(batch: RolloutBatch, firstStep: Tensor<Float>) {
         self.batch = batch
         self.firstStep = firstStep
@@ -31,14 +34,19 @@ public final class RolloutContext: @unchecked Sendable {
 /// ``Network/forward(perturbingParameter:by:cache:workspace:into:)``). The later steps depend on
 /// θ entirely and are recomputed. Coordinates are perturbed in place and restored exactly.
 public final class RolloutObjective: ZOObjective, @unchecked Sendable {
+    /// This worker's rollout engine (solver workspaces, caches).
     public let engine: RolloutEngine
+    /// This worker's copy of the corrector.
     public private(set) var network: Network
+    /// The shared mini-batch and first solver step.
     public let context: RolloutContext
+    /// The rollout loss `ℓ`.
     public let lossFunction: RolloutLoss
     private let baseCache = ActivationCache()
     private var firstOutput = Tensor<Float>(shape: [0], scalars: [])
     private let layerCostSuffix: [Double]
 
+    /// An objective of `network` on the batch of `context`; workers are made with ``makeWorker()``.
     public init(network: Network, scenario: any Scenario, context: RolloutContext, lossFunction: RolloutLoss) {
         self.network = network
         self.engine = RolloutEngine(scenario: scenario)

@@ -8,9 +8,12 @@ public struct BatchSampler: Sendable {
     public let frames: [Int]
     /// Consecutive frames a sample needs: start frame plus `unroll` targets.
     public let window: Int
+    /// Windows per mini-batch.
     public let batchSize: Int
+    /// Seed of the draws.
     public let seed: UInt64
 
+    /// A sampler of windows of `unroll + 1` frames; throws if a simulation is shorter than that.
     public init(frames: [Int], unroll: Int, batchSize: Int, seed: UInt64) throws {
         let window = unroll + 1
         guard let shortest = frames.min(), shortest >= window else {

@@ -5,23 +5,37 @@ import ZOTrain
 
 /// What the trainer reports after every iteration (the CLI turns it into a progress line).
 public struct TrainingProgress: Sendable {
+    /// Iterations done.
     public var iteration: Int
+    /// Iterations of the whole run.
     public var iterations: Int
+    /// Passes over the training windows.
     public var epoch: Int
+    /// Loss of the last batch.
     public var loss: Double
+    /// Learning rate of the last update.
     public var learningRate: Double
+    /// ZO-SOL loss evaluations so far (0 for first-order methods).
     public var queries: Int
+    /// ZO-SOL query rate since the last log line.
     public var queriesPerSecond: Double
+    /// Wall-clock seconds of training (resumed runs included).
     public var elapsed: Double
 }
 
 /// The result of a training run.
 public struct TrainingSummary: Sendable {
+    /// The training method.
     public var method: TrainingMethodKind
+    /// Iterations done.
     public var iterations: Int
+    /// Loss of the last batch.
     public var finalLoss: Double
+    /// Wall-clock seconds of training.
     public var elapsedSeconds: Double
+    /// ZO-SOL loss evaluations in all.
     public var queries: Int
+    /// Path of the checkpoint written.
     public var checkpoint: String
     /// True when the run continued from a checkpoint.
     public var resumed: Bool
@@ -32,10 +46,15 @@ public struct TrainingSummary: Sendable {
 /// resumes. The result depends only on the configuration (seed included) and the thread count
 /// used for ZO queries does not change it.
 public final class Trainer {
+    /// The training data.
     public let dataset: PairDataset
+    /// Every option of the run.
     public let configuration: TrainingConfiguration
+    /// Checkpoint path (the log goes beside it).
     public let output: String
+    /// The corrector being trained.
     public private(set) var network: Network
+    /// Iterations done (the checkpoint's `step`).
     public private(set) var iteration = 0
     private var optimizer: any Optimizer
     private let schedule: any LearningRateSchedule
@@ -46,6 +65,7 @@ public final class Trainer {
     private let log: TrainingLog?
     /// Whether this process writes the checkpoint and the log (rank 0, or no MPI).
     private let writesFiles: Bool
+    /// True when the run continued from a checkpoint.
     public let resumed: Bool
 
     /// Prepares a run writing its checkpoint to `output` (and the log beside it).

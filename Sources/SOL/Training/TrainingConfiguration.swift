@@ -8,6 +8,7 @@ import Foundation
 /// precision findings of the Burgers reference study: central differences (forward differences in
 /// float32 have no usable μ at trained weights), μ = 1e-3, smooth activations.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// `non`, `fo-sol`, `zo-sol` (default) or `nog-sol`.
     public var method: TrainingMethodKind = .zoSOL
     /// Unrolled solver steps per loss evaluation (NON always uses 1).
     public var unroll: Int = 4
@@ -17,12 +18,16 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var iterations: Int = 200
     /// (simulation, start frame) pairs per mini-batch.
     public var batchSize: Int = 3
+    /// Seed of initialisation, mini-batches and ZO masks.
     public var seed: UInt64 = 0
     /// Worker threads for ZO queries and batched solver steps.
     public var threads: Int = 2
 
+    /// Optimiser options.
     public var optimizer: OptimizerOptions = .init()
+    /// Learning-rate schedule options.
     public var schedule: ScheduleOptions = .init()
+    /// ZO-SOL options.
     public var zo: ZOOptions = .init()
 
     /// Write a checkpoint every this many iterations (and at the end).
@@ -30,30 +35,44 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Append a line to the training log every this many iterations.
     public var logInterval: Int = 10
 
+    /// The defaults.
     public init() {}
 
     /// Optimizer options. `adam` (default) or `sgd` (momentum, Nesterov, weight decay).
     public struct OptimizerOptions: Codable, Equatable, Sendable {
+        /// `adam` or `sgd`.
         public var kind: String = "adam"
+        /// Initial learning rate.
         public var learningRate: Double = 1e-3
+        /// SGD momentum.
         public var momentum: Double = 0.9
+        /// SGD Nesterov momentum.
         public var nesterov: Bool = false
+        /// L2 weight decay (both optimisers).
         public var weightDecay: Double = 0
+        /// Adam `β₁`.
         public var beta1: Double = 0.9
+        /// Adam `β₂`.
         public var beta2: Double = 0.999
+        /// Adam `ε`.
         public var epsilon: Double = 1e-8
+        /// The defaults.
         public init() {}
     }
 
     /// Learning-rate schedule: `constant`, `cosine` or `step`, with linear warm-up.
     public struct ScheduleOptions: Codable, Equatable, Sendable {
+        /// `constant`, `cosine` (default) or `step`.
         public var kind: String = "cosine"
+        /// Linear warm-up iterations before the schedule.
         public var warmupIterations: Int = 0
         /// For `step`: multiply by `gamma` every `stepSize` iterations.
         public var stepSize: Int = 100
+        /// For `step`: the factor applied every `stepSize` iterations.
         public var gamma: Double = 0.5
         /// Final learning rate of the cosine schedule as a fraction of the initial one.
         public var minimumFactor: Double = 0.05
+        /// The defaults.
         public init() {}
     }
 
@@ -71,6 +90,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         public var redrawInterval: Int = 1
         /// Directions per estimate for `rge`.
         public var directions: Int = 16
+        /// The defaults.
         public init() {}
     }
 

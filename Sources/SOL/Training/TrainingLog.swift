@@ -4,17 +4,28 @@ import Foundation
 /// logged iteration (format in docs/file-formats.md). On resume the log is cut back to the
 /// checkpoint's iteration, so a resumed run's log equals an uninterrupted run's.
 public final class TrainingLog {
+    /// One line of the log (keys as in docs/file-formats.md).
     public struct Entry: Codable, Equatable, Sendable {
+        /// `non`, `fo-sol`, `zo-sol` or `nog-sol`.
         public var method: String
+        /// Iterations done.
         public var iteration: Int
+        /// Passes over the training windows.
         public var epoch: Int
+        /// Training loss of the batch.
         public var loss: Double
+        /// Learning rate in force (0 on the `done` line).
         public var lr: Double
+        /// ZO-SOL loss evaluations of this iteration's estimate (0 for first-order methods).
         public var queries: Int
+        /// ZO-SOL query rate since the previous line.
         public var queries_per_second: Double
+        /// Wall-clock seconds of training.
         public var elapsed: Double
+        /// `"done"` on the final line, otherwise absent.
         public var event: String?
 
+        /// An entry with the given values.
         public init(method: String, iteration: Int, epoch: Int, loss: Double, lr: Double,
                     queries: Int = 0, queriesPerSecond: Double = 0, elapsed: Double, event: String? = nil) {
             self.method = method
@@ -29,6 +40,7 @@ public final class TrainingLog {
         }
     }
 
+    /// Path of the log file.
     public let path: String
     private var handle: FileHandle
 
@@ -59,6 +71,7 @@ public final class TrainingLog {
         self.handle = handle
     }
 
+    /// Appends one line (key-sorted JSON) to the file.
     public func append(_ entry: Entry) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -45,6 +45,7 @@ public enum FFTRigor: Hashable, Sendable {
 /// The process-wide cache of FFT plans, keyed by precision, kind, shape, batch count and rigour.
 /// Plans are created once, under a lock, and shared by all threads.
 public final class FFTPlanCache: @unchecked Sendable {
+    /// The process-wide cache every ``RealFFT`` and ``RealToRealTransform`` plan comes from.
     public static let shared = FFTPlanCache()
 
     struct Key: Hashable {

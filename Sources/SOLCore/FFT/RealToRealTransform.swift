@@ -42,13 +42,17 @@ public enum RealToRealKind: Int32, Hashable, Sendable, CaseIterable {
 /// A batched, multi-dimensional real-to-real transform (one ``RealToRealKind`` per axis), e.g.
 /// a DCT-II in y and x for a Neumann Poisson problem on a cell-centred grid.
 public final class RealToRealTransform<Scalar: FFTScalar>: @unchecked Sendable {
+    /// Shape of one field (the transformed axes), e.g. `[H, W]`.
     public let shape: [Int]
+    /// The transform applied along each axis of ``shape``.
     public let kinds: [RealToRealKind]
+    /// Fields transformed together by one call.
     public let batch: Int
     /// Elements of one field.
     public let count: Int
     private let plan: AlignedPlanPair<Scalar>
 
+    /// Plans the transform of `batch` fields of `shape` with one ``RealToRealKind`` per axis (`kinds.count == shape.count`; DCT-I needs ≥ 2 points). Prefer the cached ``shared(shape:kinds:batch:)``.
     public init(shape: [Int], kinds: [RealToRealKind], batch: Int = 1, rigor: FFTRigor = .estimate) {
         precondition(!shape.isEmpty && shape.count == kinds.count && batch > 0,
                      "RealToRealTransform: shape \(shape) and kinds \(kinds) must have equal, non-zero rank")

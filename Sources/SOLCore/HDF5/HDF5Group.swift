@@ -11,13 +11,16 @@ public struct HDF5DatasetOptions: Sendable {
     /// `true` makes the first axis unlimited, so ``HDF5Dataset/append(_:)`` can grow it.
     public var extendible: Bool
 
+    /// Options with the given chunk shape, gzip level (1–9, `nil`: none) and extendibility.
     public init(chunks: [Int]? = nil, gzipLevel: Int? = nil, extendible: Bool = false) {
         self.chunks = chunks
         self.gzipLevel = gzipLevel
         self.extendible = extendible
     }
 
+    /// Contiguous choice of the store, no compression, fixed size.
     public static let plain = HDF5DatasetOptions()
+    /// gzip level 4 with shuffle, chunked automatically (how datasets store trajectories).
     public static let compressed = HDF5DatasetOptions(gzipLevel: 4)
 }
 

@@ -36,10 +36,15 @@ extension HDF5Object {
         }
     }
 
+    /// Writes (or replaces) a scalar int64 attribute.
     public func setAttribute(_ name: String, _ value: Int) throws { try setAttribute(name, .int(Int64(value))) }
+    /// Writes (or replaces) a scalar float64 attribute.
     public func setAttribute(_ name: String, _ value: Double) throws { try setAttribute(name, .double(value)) }
+    /// Writes (or replaces) a UTF-8 string attribute.
     public func setAttribute(_ name: String, _ value: String) throws { try setAttribute(name, .string(value)) }
+    /// Writes (or replaces) a one-dimensional int64 attribute.
     public func setAttribute(_ name: String, _ value: [Int]) throws { try setAttribute(name, .ints(value.map(Int64.init))) }
+    /// Writes (or replaces) a one-dimensional float64 attribute.
     public func setAttribute(_ name: String, _ value: [Double]) throws { try setAttribute(name, .doubles(value)) }
 
     /// Whether the attribute exists.

@@ -3,10 +3,13 @@ import CHDF5
 /// Element types stored in HDF5 datasets and attributes, with their in-memory HDF5 type.
 /// HDF5 converts between stored and requested types (a float32 dataset reads into `Double`).
 public protocol HDF5Scalar: Sendable {
+    /// The native in-memory HDF5 type of the Swift type.
     static var hdf5MemoryType: hid_t { get }
     /// Little-endian on-disk type used when writing.
     static var hdf5FileType: hid_t { get }
+    /// The name `sol inspect` prints, e.g. `"float32"`.
     static var hdf5Name: String { get }
+    /// Zero.
     init()
 }
 

@@ -4,6 +4,7 @@ import CBLAS
 public enum BLAS {
     /// Threads OpenBLAS may use. Set 1 when parallelising yourself (thread pools, MPI ranks).
     public static func setThreads(_ n: Int) { sol_openblas_set_threads(Int32(max(1, n))) }
+    /// Threads OpenBLAS currently uses.
     public static var threads: Int { Int(sol_openblas_get_threads()) }
 
     /// `C ← α · op(A) · op(B) + β · C` in float32, row-major: `op(A)` is `m × k`, `op(B)` is

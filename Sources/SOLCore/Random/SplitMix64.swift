@@ -4,10 +4,13 @@ import Foundation
 /// the project draws from one of these, so results are reproducible from a seed whatever the
 /// thread or rank count: parallel workers derive their own streams with ``derived(_:)``.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
+    /// The internal state (advanced by `0x9E3779B97F4A7C15` per draw).
     public private(set) var state: UInt64
 
+    /// A generator whose stream is determined by `seed` alone.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64 random bits (SplitMix64 output mixing of the advanced state).
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

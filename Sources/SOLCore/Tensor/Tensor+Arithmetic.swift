@@ -7,12 +7,15 @@ extension Tensor {
         precondition(lhs.shape == rhs.shape, "Tensor \(op): shapes \(lhs.shape) and \(rhs.shape) differ")
     }
 
+    /// Element-wise sum (shapes must be equal).
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         var out = lhs; out += rhs; return out
     }
+    /// Element-wise difference (shapes must be equal).
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         var out = lhs; out -= rhs; return out
     }
+    /// Element-wise (Hadamard) product (shapes must be equal).
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         checkShapes(lhs, rhs, "*")
         var out = lhs
@@ -21,18 +24,23 @@ extension Tensor {
         }
         return out
     }
+    /// Every element multiplied by a scalar.
     public static func * (lhs: Scalar, rhs: Tensor) -> Tensor {
         var out = rhs; out *= lhs; return out
     }
+    /// Adds `rhs` element-wise in place (shapes must be equal).
     public static func += (lhs: inout Tensor, rhs: Tensor) {
         lhs.axpy(1, rhs)
     }
+    /// Subtracts `rhs` element-wise in place (shapes must be equal).
     public static func -= (lhs: inout Tensor, rhs: Tensor) {
         lhs.axpy(-1, rhs)
     }
+    /// Multiplies every element by a scalar in place.
     public static func *= (lhs: inout Tensor, rhs: Scalar) {
         lhs.withUnsafeMutableBufferPointer { o in for i in 0..<o.count { o[i] *= rhs } }
     }
+    /// Element-wise negation.
     public static prefix func - (x: Tensor) -> Tensor { -1 * x }
 
     /// `self += a · x` (BLAS axpy).

@@ -18,13 +18,20 @@ public struct BurgersScenario: Scenario, Equatable {
     /// Source grid points.
     public var resolution = 32
     public var factor = 4
+    /// Domain length `L` (default 2π).
     public var length = 2 * Double.pi
     public var dt = 0.05
+    /// ETDRK4 steps per frame on the source grid.
     public var sourceSubsteps = 1
+    /// ETDRK4 steps per frame on the reference grid (`factor × sourceSubsteps` after ``with(resolution:factor:dt:)`` with a factor: same CFL number).
     public var referenceSubsteps = 4
+    /// Reference frames discarded before frame 0.
     public var warmup = 10
+    /// `[low, high]` of the log-spaced viscosities `ν` of the training simulations.
     public var viscosityRange = [0.01, 0.04]
+    /// `max |u₀|` of the initial condition.
     public var amplitude = 1.0
+    /// Sine modes in the random initial condition.
     public var modes = 3
     public var blowUpLimit = 1e3
 

@@ -17,11 +17,15 @@ import SOLCore
 /// shape rounds identically. A batch of one is therefore transformed with a two-field plan (the
 /// second field zero), so a state's result is bit for bit independent of its batch.
 public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator, @unchecked Sendable {
+    /// A complex spectrum entry.
     public typealias C = Complex<Scalar>
     public let channels = ["u"]
+    /// Grid points `N` (even).
     public let n: Int
+    /// Domain length `L`.
     public let length: Double
     public let dt: Double
+    /// ETDRK4 steps of `dt / substeps` per ``step(_:)``.
     public let substeps: Int
     public let parameters: [SimulationParameters]
     public var gridShape: [Int] { [1, n] }

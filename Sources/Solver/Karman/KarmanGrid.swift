@@ -21,13 +21,19 @@ import Foundation
 /// solid cylinder: cells whose centre lies inside the circle are solid, and every face touching a
 /// solid cell has zero velocity after the projection.
 public struct KarmanGrid: Sendable, Hashable {
+    /// Cells across the flow (`W`).
     public let cellsX: Int
+    /// Cells along the flow (`H`).
     public let cellsY: Int
+    /// Domain extent in x (100 in the original setup).
     public let width: Double
+    /// Domain extent in y, the flow direction (200).
     public let height: Double
+    /// Cylinder centre `[x, y]` (`[50, 50]`).
     public let obstacleCenter: [Double]
     /// Cylinder radius; 0 means no obstacle.
     public let obstacleRadius: Double
+    /// Inflow speed `U` (`vy` on the inflow faces).
     public let inflowVelocity: Double
     /// Faces with `y < inflowHeight` get `vy = U` (and x-faces `vx = 0`) every step.
     public let inflowHeight: Double
@@ -40,7 +46,9 @@ public struct KarmanGrid: Sendable, Hashable {
     /// touching a solid cell (the outflow row is open).
     let vFixed: [Bool]
 
+    /// Cell width `width / cellsX`.
     public var dx: Double { width / Double(cellsX) }
+    /// Cell height `height / cellsY`.
     public var dy: Double { height / Double(cellsY) }
     /// `[H, W]`.
     public var shape: [Int] { [cellsY, cellsX] }

@@ -20,17 +20,26 @@ public struct KarmanScenario: Scenario, Equatable {
     public var resolution = 32
     public var factor = 4
     public var dt = 1.0
+    /// Solver steps per frame on the source grid.
     public var sourceSubsteps = 1
+    /// Solver steps per frame on the reference grid (raised by ``with(resolution:factor:dt:)`` so the advection CFL bound holds).
     public var referenceSubsteps = 1
+    /// Reference frames discarded before frame 0 (the vortex street develops).
     public var warmup = 1000
     /// Training Reynolds numbers are log-spaced over this range (original: 97.7 … 3125, 6 values a
     /// factor 2 apart); test values sit 1.5× above each training value (original: 146.5 … 2343.8).
     public var reynoldsRange = [97.65625, 3125.0]
+    /// Domain extent in x.
     public var width = 100.0
+    /// Domain extent in y (the flow direction).
     public var height = 200.0
+    /// Cylinder centre `[x, y]`.
     public var obstacleCenter = [50.0, 50.0]
+    /// Cylinder radius (diameter `D = 2 × radius`).
     public var obstacleRadius = 10.0
+    /// Inflow speed `U`.
     public var inflowVelocity = 1.0
+    /// Faces below this `y` are reset to the inflow every step.
     public var inflowHeight = 5.0
     /// Amplitude of the initial sideways push, in units of the inflow speed.
     public var perturbation = 1.0
@@ -52,7 +61,9 @@ public struct KarmanScenario: Scenario, Equatable {
                        inflowVelocity: inflowVelocity, inflowHeight: inflowHeight)
     }
 
+    /// The source grid (`resolution × 2·resolution` cells) with the cylinder and the boundaries.
     public var sourceGridGeometry: KarmanGrid { get throws { try grid(cellsX: resolution) } }
+    /// The reference grid (`factor`× finer).
     public var referenceGridGeometry: KarmanGrid { get throws { try grid(cellsX: resolution * factor) } }
 
     public func validate() throws {

@@ -15,6 +15,7 @@ import Foundation
 /// `reynolds` holds one Reynolds number per state of the batch (book units; `U·D/ν = 2 Re`, see
 /// docs/scenarios/karman.md). States are `[B, 2, H, W]` with the layout documented on ``KarmanGrid``.
 public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
+    /// The grid geometry: cells, faces, cylinder and boundaries.
     public let grid: KarmanGrid
     /// Per-state parameters (`re`: Reynolds number, book units).
     public let parameters: [SimulationParameters]

@@ -19,11 +19,16 @@ public struct KolmogorovScenario: Scenario, Equatable {
     /// Source cells per side.
     public var resolution = 32
     public var factor = 4
+    /// Side `L` of the periodic square (default 2π).
     public var length = 2 * Double.pi
     public var dt = 0.05
+    /// ETDRK4 steps per frame on the source grid.
     public var sourceSubsteps = 1
+    /// ETDRK4 steps per frame on the reference grid (`factor × sourceSubsteps` after ``with(resolution:factor:dt:)`` with a factor: same CFL number).
     public var referenceSubsteps = 4
+    /// Reference frames discarded before frame 0 (the forced flow develops).
     public var warmup = 60
+    /// `[low, high]` of the log-spaced viscosities `ν` of the training simulations.
     public var viscosityRange = [0.01, 0.04]
     /// Linear drag `α` (1/time).
     public var drag = 0.1
@@ -31,7 +36,9 @@ public struct KolmogorovScenario: Scenario, Equatable {
     public var forcingMode = 4
     /// Forcing amplitude `A` of the body force `(A sin(k_f y), 0)`.
     public var forcingAmplitude = 1.0
+    /// `max(|vx|, |vy|)` of the initial condition.
     public var amplitude = 1.0
+    /// Largest integer wave-vector length of the random initial stream function.
     public var initialModes = 4
     public var blowUpLimit = 1e3
 

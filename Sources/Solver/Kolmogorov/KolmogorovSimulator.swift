@@ -21,15 +21,21 @@ import SOLCore
 /// Each batch item has its own viscosity (`viscosity`) and optionally forcing amplitude
 /// (`forcing`, default ``forcingAmplitude``).
 public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulator, @unchecked Sendable {
+    /// A complex spectrum entry.
     public typealias C = Complex<Scalar>
     public let channels = ["vx", "vy"]
     /// Grid points per side (`n × n`).
     public let n: Int
+    /// Side `L` of the periodic square.
     public let length: Double
     public let dt: Double
+    /// ETDRK4 steps of `dt / substeps` per ``step(_:)``.
     public let substeps: Int
+    /// Linear drag `α` (1/time).
     public let drag: Double
+    /// Forcing wave number in units of `2π/L` (`k_f = 2π·forcingMode/L`).
     public let forcingMode: Int
+    /// Default forcing amplitude `A` (a simulation's `forcing` parameter overrides it).
     public let forcingAmplitude: Double
     public let parameters: [SimulationParameters]
     public var gridShape: [Int] { [n, n] }
@@ -53,6 +59,15 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let lock = NSLock()
     var velocitySpectrum: [C], vorticity: [C], three: [C], two: [C], realThree: [Scalar], realTwo: [Scalar]
 
+    /// - Parameters:
+    ///   - n: grid points per side (even).
+    ///   - length: side `L` of the square.
+    ///   - dt: time per ``step(_:)``.
+    ///   - substeps: ETDRK4 steps per ``step(_:)``.
+    ///   - drag: linear drag `α`.
+    ///   - forcingMode: forcing wave number in units of `2π/L`.
+    ///   - forcingAmplitude: forcing amplitude `A`.
+    ///   - parameters: one per batch item, each with `viscosity` (ν > 0) and optionally `forcing`.
     public init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
                 forcingAmplitude: Double, parameters: [SimulationParameters]) throws {
         precondition(n >= 4 && n % 2 == 0 && dt > 0 && substeps >= 1 && !parameters.isEmpty,

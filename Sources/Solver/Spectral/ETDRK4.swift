@@ -18,6 +18,7 @@ import SOLCore
 /// coefficient multiplication is self-adjoint, which makes ``adjoint(_:record:nonlinearVJP:)``
 /// the exact transpose of ``step(_:record:nonlinear:)``.
 public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
+    /// A complex spectrum entry.
     public typealias C = Complex<Scalar>
     /// Complex entries of the evolved spectrum (all batch items).
     public let count: Int

@@ -23,11 +23,17 @@ public struct CoordinateGradientEstimator: GradientEstimator {
         case sparse(SparseCoordinateSampler)
     }
 
+    /// Forward (1 query per coordinate) or central (2) differences.
     public var scheme: DifferenceScheme
     /// The perturbation size μ (in parameter units).
     public var mu: Float
+    /// The coordinates an estimate queries; the others get 0.
     public var coordinates: Coordinates
 
+    /// - Parameters:
+    ///   - scheme: `.central` (default) or `.forward`.
+    ///   - mu: the perturbation μ (> 0), in parameter units.
+    ///   - coordinates: `.all` (dense CGE), a fixed `.list`, or `.sparse` masks from a ``SparseCoordinateSampler``.
     public init(scheme: DifferenceScheme = .central, mu: Float = 1e-3, coordinates: Coordinates = .all) {
         precondition(mu > 0, "CGE: μ must be positive")
         self.scheme = scheme

@@ -9,17 +9,23 @@
 /// .derived(k)`, so an estimate depends only on (seed, iteration), not on the thread count;
 /// the sum over k runs in a fixed order on the calling thread.
 public struct RandomGradientEstimator: GradientEstimator {
+    /// Distribution of the directions `u_k`: standard Gaussian (φ = 1) or uniform on the unit sphere (φ = d).
     public enum Distribution: String, Sendable, Codable {
         case gaussian, sphere
     }
 
+    /// Forward or central differences along each direction.
     public var scheme: DifferenceScheme
+    /// The step μ along each direction.
     public var mu: Float
     /// Number of directions q.
     public var directions: Int
+    /// Gaussian or unit-sphere directions.
     public var distribution: Distribution
+    /// Seed of the directions (with the iteration number).
     public var seed: UInt64
 
+    /// `directions` (q ≥ 1) random directions per estimate, step μ > 0.
     public init(directions: Int, mu: Float = 5e-3, scheme: DifferenceScheme = .forward,
                 distribution: Distribution = .sphere, seed: UInt64 = 0) {
         precondition(directions >= 1 && mu > 0)

@@ -33,11 +33,14 @@ public final class NetworkObjective: ZOObjective {
     /// A loss of the network output `[B, C_out, H, W]` (raw units), accumulated in Float64.
     public typealias OutputLoss = (Tensor<Float>) -> Double
 
+    /// How a coordinate query evaluates the network (docs/zo-sol.md, "What a query costs: feature reuse"): `naive` full forward pass; `resume` from the cached input of the perturbed layer; `channelUpdate` also updates only the changed channel of that layer; `channelDelta` (default) also propagates the change through the next layer as a delta.
     public enum Evaluation: String, Sendable, CaseIterable {
         case naive, resume, channelUpdate, channelDelta
     }
 
+    /// The network whose parameters are queried (this worker's copy).
     public private(set) var network: Network
+    /// The batch the loss is evaluated on, `[B, C_in, H, W]` (raw units).
     public let input: Tensor<Float>
     /// The MSE target (nil for a custom output loss).
     public let target: Tensor<Float>?
@@ -45,6 +48,7 @@ public final class NetworkObjective: ZOObjective {
     private let makeOutputLoss: (() -> OutputLoss)?
     private let outputLoss: OutputLoss?
     private var baseOutput = Tensor<Float>(shape: [0], scalars: [])
+    /// The feature-reuse mode of coordinate queries.
     public let evaluation: Evaluation
     private let cache = ActivationCache()
     private let workspace = NetworkWorkspace()
@@ -107,6 +111,7 @@ public final class NetworkObjective: ZOObjective {
     /// The parameter groups (weights prunable, biases not) for sparse CGE and ZO-GraSP.
     public var groups: [ParameterGroup] { Self.groups(of: network) }
 
+    /// The parameter groups of `network`: each layer's weights (prunable) and biases (always queried).
     public static func groups(of network: Network) -> [ParameterGroup] {
         network.parameterViews.map { ParameterGroup(name: $0.name, range: $0.range, isPrunable: $0.kind == .weight) }
     }
@@ -209,6 +214,7 @@ public final class NetworkObjective: ZOObjective {
     /// 2, an activation 10), for load balancing and the benchmark's FLOP rates.
     public func queryCost(ofCoordinate j: Int) -> Double { flops(ofQueryOn: j) }
 
+    /// Approximate floating-point operations of one query on coordinate `j` under ``evaluation``.
     public func flops(ofQueryOn j: Int) -> Double {
         let layers = network.layers
         let k = network.layerIndex(ofParameter: j)

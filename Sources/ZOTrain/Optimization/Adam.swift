@@ -9,14 +9,22 @@ import Foundation
 /// finite-difference bias or noise on a coordinate whose true gradient is ~0 becomes a full
 /// step (the Burgers study's drift); prefer central differences.
 public struct Adam: Optimizer {
+    /// Decay of the first-moment average (0.9).
     public var beta1: Float
+    /// Decay of the second-moment average (0.999).
     public var beta2: Float
+    /// Added to `√v̂` in the denominator (1e-8).
     public var epsilon: Float
+    /// L2 coefficient `λ`: `λ θ` is added to the gradient (0 = none).
     public var weightDecay: Float
+    /// First-moment estimates, one per parameter.
     public private(set) var m: [Float]
+    /// Second-moment estimates, one per parameter.
     public private(set) var v: [Float]
+    /// Updates taken (for the bias corrections).
     public private(set) var step: Int = 0
 
+    /// Zero moments for `parameterCount` parameters.
     public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
         self.beta1 = beta1
         self.beta2 = beta2

@@ -2,12 +2,14 @@ import Foundation
 
 /// The learning rate as a function of the iteration (0-based).
 public protocol LearningRateSchedule: Sendable {
+    /// The learning rate of iteration `iteration` (0-based).
     func rate(at iteration: Int) -> Float
 }
 
 /// A fixed learning rate.
 public struct ConstantSchedule: LearningRateSchedule {
     public var rate: Float
+    /// The constant `rate`.
     public init(_ rate: Float) { self.rate = rate }
     public func rate(at iteration: Int) -> Float { rate }
 }
@@ -15,7 +17,9 @@ public struct ConstantSchedule: LearningRateSchedule {
 /// Cosine annealing from `base` to `minimum` over `totalIterations` (then stays at `minimum`):
 /// lr(t) = min + ½ (base − min)(1 + cos(π t / T)).
 public struct CosineSchedule: LearningRateSchedule {
+    /// Start rate, final rate and the iterations `T` of the annealing.
     public var base: Float, minimum: Float, totalIterations: Int
+    /// Cosine from `base` to `minimum` over `totalIterations` (≥ 1).
     public init(base: Float, totalIterations: Int, minimum: Float = 0) {
         precondition(totalIterations >= 1)
         self.base = base; self.minimum = minimum; self.totalIterations = totalIterations
@@ -28,7 +32,9 @@ public struct CosineSchedule: LearningRateSchedule {
 
 /// Step decay: lr(t) = base · factor^⌊t / every⌋.
 public struct StepSchedule: LearningRateSchedule {
+    /// Start rate, the decay period in iterations and the factor per period.
     public var base: Float, every: Int, factor: Float
+    /// `base · factor^⌊t / every⌋` (`every` ≥ 1).
     public init(base: Float, every: Int, factor: Float = 0.1) {
         precondition(every >= 1)
         self.base = base; self.every = every; self.factor = factor
@@ -39,8 +45,11 @@ public struct StepSchedule: LearningRateSchedule {
 /// Linear warm-up over the first `iterations` (from lr/iterations up to the wrapped schedule's
 /// value), then the wrapped schedule, shifted so it starts after the warm-up.
 public struct WarmupSchedule: LearningRateSchedule {
+    /// Warm-up iterations.
     public var iterations: Int
+    /// The schedule that follows the warm-up.
     public var schedule: any LearningRateSchedule
+    /// Linear warm-up over `iterations`, then `schedule`.
     public init(iterations: Int, then schedule: any LearningRateSchedule) {
         self.iterations = iterations; self.schedule = schedule
     }

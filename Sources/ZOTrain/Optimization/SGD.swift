@@ -5,11 +5,16 @@
 ///
 /// DeepZero's CGE runs use β = 0.9, λ = 5e-4, lr 0.1 with a cosine schedule and warm-up.
 public struct SGD: Optimizer {
+    /// Momentum `β` (0 = plain SGD).
     public var momentum: Float
+    /// Nesterov momentum (needs `momentum > 0`).
     public var nesterov: Bool
+    /// L2 coefficient `λ` added to the gradient as `λ θ`.
     public var weightDecay: Float
+    /// The momentum buffer, one per parameter.
     public private(set) var velocity: [Float]
 
+    /// Zero velocity for `parameterCount` parameters.
     public init(parameterCount: Int, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "SGD: Nesterov needs momentum > 0")
         self.momentum = momentum

@@ -33,6 +33,7 @@ public final class QueryPool {
 
     /// The objective queried by worker 0 (the caller's).
     public var objective: any ZOObjective { workers[0] }
+    /// Parameters of the objective.
     public var parameterCount: Int { workers[0].parameterCount }
 
     private var rank: Int { distributed ? MPI.rank : 0 }
@@ -115,6 +116,7 @@ public final class QueryPool {
 /// coordinate list only at multiples of ``batchGranularity`` so batches do not depend on the
 /// thread count.
 public protocol BatchedZOObjective: ZOObjective {
+    /// Coordinates evaluated together in one batch.
     var batchGranularity: Int { get }
 }
 

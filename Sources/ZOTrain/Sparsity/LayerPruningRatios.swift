@@ -7,13 +7,16 @@ import Foundation
 /// Stored as JSON (`{"sparsity": 0.9, "layers": [{"name": ..., "count": ..., "ratio": ...}]}`),
 /// computed once and reused across runs.
 public struct LayerPruningRatios: Codable, Sendable, Equatable {
+    /// The pruning ratio of one prunable layer.
     public struct Layer: Codable, Sendable, Equatable {
+        /// Name of the parameter group, e.g. `"conv1.weight"`.
         public var name: String
         /// Number of weights in the layer (checked against the network when loading).
         public var count: Int
         /// Fraction pruned, in [0, 1]; the queried density is 1 − ratio.
         public var ratio: Double
 
+        /// A layer entry (`ratio` in [0, 1]).
         public init(name: String, count: Int, ratio: Double) {
             self.name = name
             self.count = count
@@ -23,8 +26,10 @@ public struct LayerPruningRatios: Codable, Sendable, Equatable {
 
     /// The global target sparsity the ratios were computed for.
     public var sparsity: Double
+    /// One entry per prunable layer, in network order.
     public var layers: [Layer]
 
+    /// Ratios given explicitly.
     public init(sparsity: Double, layers: [Layer]) {
         self.sparsity = sparsity
         self.layers = layers

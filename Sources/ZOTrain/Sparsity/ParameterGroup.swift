@@ -3,15 +3,20 @@
 /// Pruning ratios apply to prunable groups (convolution and linear weights); the others
 /// (biases, normalisation parameters) are always queried in full, as in DeepZero.
 public struct ParameterGroup: Sendable, Codable, Equatable {
+    /// Name, e.g. `"conv0.weight"`.
     public var name: String
+    /// The coordinates of the group in the flat parameter vector.
     public var range: Range<Int>
+    /// Whether sparse CGE may skip coordinates of the group (weights yes, biases no).
     public var isPrunable: Bool
 
+    /// A group of coordinates.
     public init(name: String, range: Range<Int>, isPrunable: Bool) {
         self.name = name
         self.range = range
         self.isPrunable = isPrunable
     }
 
+    /// Coordinates in the group.
     public var count: Int { range.count }
 }

@@ -8,14 +8,18 @@
 /// budget allows). Mask number m = iteration / redrawInterval is drawn from
 /// `SplitMix64(seed).derived(m).derived(group)`: reproducible and thread-count independent.
 public struct SparseCoordinateSampler: Sendable {
+    /// The parameter groups masks are drawn in.
     public let groups: [ParameterGroup]
     /// Queried fraction per group (1 for groups queried in full).
     public let densities: [Double]
+    /// Iterations between mask re-draws (1 = a new mask every iteration).
     public var redrawInterval: Int
+    /// Seed of the masks (with the mask number).
     public var seed: UInt64
     private var cachedMask: Int = -1
     private var cached: [Int] = []
 
+    /// Masks over `groups` with the densities `1 − ratio` of `ratios` (groups without a ratio, e.g. biases, in full), re-drawn every `redrawInterval` (≥ 1) iterations.
     public init(groups: [ParameterGroup], ratios: LayerPruningRatios, redrawInterval: Int, seed: UInt64 = 0) {
         precondition(redrawInterval >= 1)
         self.groups = groups

@@ -8,10 +8,14 @@
 /// scores (``LayerPruningRatios/globalPruning(scores:groups:sparsity:)``) gives the layer-wise
 /// pruning ratios used by sparse CGE.
 public struct ZOGraSP {
+    /// RGE directions per gradient estimate (q; DeepZero: 192).
     public var directions: Int
+    /// RGE step and the step of the Hessian-vector difference (5e-3).
     public var mu: Float
+    /// Seed of the directions.
     public var seed: UInt64
 
+    /// ZO-GraSP with DeepZero's settings by default.
     public init(directions: Int = 192, mu: Float = 5e-3, seed: UInt64 = 0) {
         self.directions = directions
         self.mu = mu
