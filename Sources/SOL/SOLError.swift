@@ -15,6 +15,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(path: String, reason: String)
     /// Training produced a non-finite loss or gradient.
     case diverged(method: String, iteration: Int, reason: String)
+    /// The checkpoint of a new training run already exists.
+    case checkpointExists(path: String)
     /// A checkpoint to resume from does not match the requested run.
     case resumeMismatch(path: String, reason: String)
 
@@ -35,6 +37,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "cannot use configuration \(path): \(reason)"
         case let .diverged(method, iteration, reason):
             return "\(method) training diverged at iteration \(iteration): \(reason); lower the learning rate or μ"
+        case let .checkpointExists(path):
+            return "\(path) already exists; pass --resume to continue that run or --overwrite to start over"
         case let .resumeMismatch(path, reason):
             return "cannot resume from \(path): \(reason); start a new run with --overwrite"
         }

@@ -81,7 +81,7 @@ final class TrainerTests: XCTestCase {
             let path = "\(directory!)/resumed-\(method.rawValue).h5"
             try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path).run(stoppingAfter: 10)
             XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path)) { error in
-                XCTAssertEqual(error as? CoreError, .fileExists(path: path))
+                XCTAssertEqual(error as? SOLError, .checkpointExists(path: path))
             }
             let resumed = try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path, resume: true)
             XCTAssertTrue(resumed.resumed)

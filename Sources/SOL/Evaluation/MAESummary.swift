@@ -126,7 +126,7 @@ public struct MAETable: Sendable {
                                            per_simulation: $0.perSimulation, error_over_time: $0.errorOverTime)
                                 }, zo_gap_closed: gapClosed(by: "ZO-SOL"))
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(document), as: UTF8.self)
     }
 

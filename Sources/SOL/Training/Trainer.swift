@@ -85,7 +85,7 @@ public final class Trainer {
                                    batchSize: configuration.batchSize, seed: configuration.seed)
 
         let exists = FileManager.default.fileExists(atPath: output)
-        if exists && !resume && !overwrite { throw CoreError.fileExists(path: output) }
+        if exists && !resume && !overwrite { throw SOLError.checkpointExists(path: output) }
         let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset)
         var optimizer = Trainer.makeOptimizer(configuration.optimizer, parameterCount: 0)
         if exists && resume {
