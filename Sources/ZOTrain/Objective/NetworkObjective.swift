@@ -27,8 +27,11 @@ import Foundation
 /// residual connections use `channelUpdate` when `channelDelta` is requested.
 ///
 /// Any loss of the network output works too (``init(network:input:evaluation:outputLoss:)``):
-/// the solver-in-the-loop trainer passes a closure that continues the unrolled rollout from the
-/// corrected first step, so the first corrector call of every query reuses cached features.
+/// the closure sees only the network OUTPUT, so it is right only when the loss depends on θ
+/// through this one network call (a one-step correction). An unrolled rollout calls the network
+/// again with the perturbed parameters at every later step; ZO-SOL therefore uses SOL's
+/// `RolloutObjective`, which perturbs θ in place for the later steps and reuses cached features
+/// only in the first corrector call.
 public final class NetworkObjective: ZOObjective {
     /// A loss of the network output `[B, C_out, H, W]` (raw units), accumulated in Float64.
     public typealias OutputLoss = (Tensor<Float>) -> Double
