@@ -2,7 +2,7 @@
 # ZO-SOL sensitivity study on burgers (the `sol quickstart` setup: N = 16, reference 64, 6 train +
 # 4 test simulations × 120 frames, tiny network, unroll 4, batch 3, Adam lr 3e-3 cosine).
 # One factor at a time around the base (central, μ = 1e-3, sparsity 0.9, mask re-drawn every
-# iteration); FO-SOL and NON per seed give the SRC → FO-SOL gap. Results: $DIR/summary.md.
+# iteration); FO-SOL, NON and NOG-SOL per seed (FO-SOL gives the SRC → FO-SOL gap). Results: $DIR/summary.md.
 #
 #   ITERATIONS=400 SEEDS="0 1 2" DIR=out/sensitivity benchmarks/sensitivity.sh
 #
@@ -33,7 +33,7 @@ CONFIGS=(
 )
 for seed in $SEEDS; do
   models=()
-  for m in fo-sol non; do
+  for m in fo-sol non nog-sol; do
     out="$DIR/runs/$m-s$seed.h5"
     /usr/bin/time -f "$m seed $seed: %e s" -a -o "$DIR/times.txt" "$SOL" train "${COMMON[@]}" --method $m --seed "$seed" --out "$out" 2>/dev/null
     models+=(--model "$out")
