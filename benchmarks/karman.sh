@@ -3,12 +3,12 @@
 # NON / FO-SOL / NOG-SOL for SEEDS, ZO-SOL (sparsity 0.9, ZO-GraSP ratios) for ZO_SEEDS, all with
 # ITERATIONS iterations (batch 3, Adam 1e-3, cosine), then `sol eval` (100 steps).
 #
-#   ITERATIONS=150 SEEDS="0 1 2" ZO_SEEDS="0 1" benchmarks/karman.sh
+#   ITERATIONS=150 SEEDS="0 1 2" ZO_SEEDS="0 1 2" benchmarks/karman.sh
 set -euo pipefail
 SOL=${SOL:-.build/debug/sol}
 ITERATIONS=${ITERATIONS:-150}
 SEEDS=${SEEDS:-"0 1 2"}
-ZO_SEEDS=${ZO_SEEDS:-"0 1"}
+ZO_SEEDS=${ZO_SEEDS:-"0 1 2"}
 DATA=${DATA:-datasets/karman.h5}
 mkdir -p runs out
 [ -f "$DATA" ] || "$SOL" generate --scenario karman --out "$DATA"
