@@ -1,11 +1,11 @@
 import Corrector
 import Foundation
 import Solver
-import ZOTrain
 
 /// How a corrector is set up for a dataset: its architecture (inputs = state channels + the
 /// conditioning constant, outputs = state channels, padding matching the solver's boundaries)
-/// and its normalisation statistics fitted on training data.
+/// and its normalisation statistics fitted on training data. (Parameter groups for sparse CGE
+/// come from ``NetworkObjective/groups(of:)``.)
 public enum CorrectorSetup {
     /// Convolution padding matching a scenario's boundaries: periodic domains wrap around, the
     /// wake flow's open/walled boundaries replicate the edge values.
@@ -33,11 +33,5 @@ public enum CorrectorSetup {
         let p = try engine.solverStep(batch.start, parameters: batch.parameters)
         let inputs = engine.assembledInput(p, conditioning: batch.conditioning)
         return Normalization.fitted(inputs: inputs, targets: batch.targets[0] - p, centered: false)
-    }
-
-    /// The parameter groups of a network for sparse CGE: every layer's weights (prunable) and
-    /// biases (always queried, as in DeepZero).
-    public static func parameterGroups(_ network: Network) -> [ParameterGroup] {
-        network.parameterViews.map { ParameterGroup(name: $0.name, range: $0.range, isPrunable: $0.kind == .weight) }
     }
 }
