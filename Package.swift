@@ -5,9 +5,18 @@
 //   C system libraries -> SOLCore -> Solver, Corrector (never each other) -> ZOTrain -> SOL -> SOLCLI
 import PackageDescription
 
+import Foundation
+
 /// Numeric targets are always optimised: the tests integrate PDEs and train networks, and a
 /// `-Onone` build of that code is 20–100× slower. Debug info stays on for debugging.
-let numeric: [SwiftSetting] = [.unsafeFlags(["-O", "-g"])]
+///
+/// They are also compiled for the building machine's CPU (`-target-cpu native`, like
+/// `-march=native`): the convolution and tanh loops then run 8 floats wide with FMA on AVX2
+/// machines instead of the 4-wide SSE2 of baseline x86-64 (benchmarks/README.md, "Vector width").
+/// SwiftPM always builds from source, so the binary runs where it was built; set
+/// `SOL_PORTABLE=1` when building binaries to copy to other machines.
+let portable = ProcessInfo.processInfo.environment["SOL_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
+let numeric: [SwiftSetting] = [.unsafeFlags(["-O", "-g"] + (portable ? [] : ["-target-cpu", "native"]))]
 
 let package = Package(
     name: "SolverInTheLoop",

@@ -146,10 +146,12 @@ public enum Convolution {
 
     /// `z = conv(a) + bias` for a batch: `a` is `[batch, in, H, W]`, `z` is `[batch, out, H, W]`,
     /// `parameters` points at the layer's weights (biases follow them). `cols` must hold
-    /// `layer.columnLength · H · W` floats (unused for 1 × 1 kernels).
+    /// `layer.columnLength · H · W` floats (unused for 1 × 1 kernels). Thin layers
+    /// (``usesDirectConvolution(_:)``) are computed by `direct` instead.
     public static func forward(_ layer: ConvolutionLayer, parameters: UnsafePointer<Float>,
                                input a: UnsafePointer<Float>, output z: UnsafeMutablePointer<Float>,
-                               batch: Int, height h: Int, width w: Int, cols: UnsafeMutablePointer<Float>) {
+                               batch: Int, height h: Int, width w: Int, cols: UnsafeMutablePointer<Float>,
+                               direct: inout DirectConvolution) {
         let hw = h * w, k = layer.columnLength, cin = layer.inputChannels, cout = layer.outputChannels
         let bias = parameters + layer.weightCount
         let pointwise = layer.kernelHeight * layer.kernelWidth == 1
@@ -157,6 +159,10 @@ public enum Convolution {
         for b in 0..<batch {
             let x = a + b * cin * hw, y = z + b * cout * hw
             for o in 0..<cout { (y + o * hw).update(repeating: bias[o], count: hw) }
+            if usesDirectConvolution(layer) {
+                direct.accumulate(layer, weights: parameters, inputChannels: cin, input: x, output: y, height: h, width: w)
+                continue
+            }
             if pointwise {
                 BLAS.sgemm(m: cout, n: hw, k: k, a: parameters, lda: k, b: x, ldb: hw, beta: 1, c: y, ldc: hw)
                 continue
@@ -172,7 +178,17 @@ public enum Convolution {
         }
     }
 
-    /// Vector-Jacobian product of ``forward(_:parameters:input:output:batch:height:width:cols:)``:
+    /// Whether ``forward(_:parameters:input:output:batch:height:width:cols:direct:)`` computes
+    /// `layer` by ``DirectConvolution`` rather than im2col + sgemm: layers with at most 4 output
+    /// channels and a kernel wider than 1 × 1 (a corrector's output layer). With m ≤ 4 GEMM rows,
+    /// OpenBLAS spends its time packing the im2col matrix, while the direct loops stay in L1
+    /// (benchmarks/README.md, "Corrector").
+    @inline(__always)
+    public static func usesDirectConvolution(_ layer: ConvolutionLayer) -> Bool {
+        layer.outputChannels <= 4 && layer.kernelHeight * layer.kernelWidth > 1
+    }
+
+    /// Vector-Jacobian product of ``forward(_:parameters:input:output:batch:height:width:cols:direct:)``:
     /// given `dz = ∂L/∂z`, ACCUMULATES `∂L/∂W` and `∂L/∂bias` into `parameterGradient` (the layer's
     /// slice) and, if `inputGradient` is given, OVERWRITES it with `∂L/∂a`. `cols` and `dcols`
     /// must each hold `layer.columnLength · H · W` floats.

@@ -88,7 +88,8 @@ extension Network {
     /// from the cache with a CHANNEL UPDATE: only output channel `o` of the parameter's layer `k`
     /// changes, `z_k[:, o] += δ · shift(a_k[:, c])` for a weight (`+= δ` for a bias), so layer `k`
     /// costs O(B·H·W) instead of a convolution; layer `k+1`, whose input changed in channel `o`
-    /// only, is updated incrementally (`Δz_{k+1} = W_{k+1}[:, o] ∗ Δa_{k+1}[o]`, 1/in of its cost);
+    /// only, is updated incrementally (`Δz_{k+1} = W_{k+1}[:, o] ∗ Δa_{k+1}[o]`, a direct convolution
+    /// with one input channel, 1/in of its cost);
     /// layers `k+2 …` are then evaluated normally.
     ///
     /// Equals a full forward pass with the perturbed parameters up to float rounding (the
@@ -127,7 +128,7 @@ extension Network {
                     activation.apply(z + (i * cout + o) * hw, next + (i * cout + o) * hw, count: hw)
                 }
                 // Layer k + 1 sees a change in input channel o only: update its pre-activation
-                // incrementally, Δz_{k+1} = W_{k+1}[:, o] ∗ Δa_{k+1}[o] (one GEMM with K = kh·kw).
+                // incrementally, Δz_{k+1} = W_{k+1}[:, o] ∗ Δa_{k+1}[o] (one input channel).
                 incrementalLayer(k + 1, changedChannel: o, cache: cache, store: store, workspace: workspace, output: out)
                 if k + 2 < layers.count {
                     propagate(from: k + 2, source: cache, store: store, output: out, workspace: workspace, storeFrom: k + 1)
@@ -140,6 +141,77 @@ extension Network {
                     }
                 }
             }
+        }
+    }
+
+    /// The outputs of G perturbed copies of the network in ONE batched pass (batched ZO queries):
+    /// copy g has parameter `perturbations[g].index` increased by `perturbations[g].delta`, all
+    /// indices in the same layer k; the other parameters are ``parameters``, which must be those
+    /// the cache was filled with. `output` becomes `[G · B, out, H, W]`, copy-major (items
+    /// `g·B ..< (g+1)·B` belong to copy g).
+    ///
+    /// Layers `< k` are reused from the cache; layer k is the cached `z_k` plus each copy's
+    /// rank-one channel update (as in ``forward(perturbingParameter:by:cache:workspace:into:)``);
+    /// layers `k+1 …` run once on the stacked batch of G·B items with the SHARED weights.
+    /// Every item is computed as in a single-copy pass, so copy g equals
+    /// `forward(perturbingParameter:)` up to the rounding of that pass's incremental layer k+1,
+    /// and equals a full forward pass within float rounding of the changed channel.
+    public func forward(perturbing perturbations: [(index: Int, delta: Float)], cache: ActivationCache,
+                        workspace: NetworkWorkspace, into output: inout Tensor<Float>) {
+        cache.checkUsable(for: self)
+        precondition(!perturbations.isEmpty, "no perturbations")
+        let k = layerIndex(ofParameter: perturbations[0].index)
+        precondition(perturbations.allSatisfy { layerIndex(ofParameter: $0.index) == k },
+                     "batched perturbations must all be in one layer")
+        let copies = perturbations.count, layer = layers[k]
+        let (b, h, w) = (cache.batch, cache.height, cache.width), hw = h * w
+        let store = workspace.batchScratch
+        store.prepare(layers: layers, batch: copies * b, height: h, width: w)
+        workspace.prepare(layers: layers, batch: copies * b, height: h, width: w, backward: false)
+        prepareOutput(&output, batch: copies * b, height: h, width: w)
+        // Inputs of layers ≤ k that later layers add as skips are the cached ones, for every copy.
+        for l in (k + 1)..<layers.count {
+            guard let s = layers[l].skipFrom, s <= k else { continue }
+            let count = b * layers[s].inputChannels * hw
+            for g in 0..<copies { (store.inputPointer(s) + g * count).update(from: cache.inputPointer(s), count: count) }
+        }
+        // Layer k: cached z_k plus each copy's channel update.
+        let cout = layer.outputChannels, zCount = b * cout * hw
+        let z = store.preActivationPointer(k), z0 = cache.preActivationPointer(k), a = cache.inputPointer(k)
+        for (g, p) in perturbations.enumerated() {
+            let zg = z + g * zCount
+            zg.update(from: z0, count: zCount)
+            let loc = location(ofParameter: p.index)
+            for i in 0..<b {
+                let dst = zg + (i * cout + loc.outputChannel) * hw
+                if loc.kind == .bias {
+                    for j in 0..<hw { dst[j] += p.delta }
+                } else {
+                    Convolution.addShifted(a + (i * layer.inputChannels + loc.inputChannel) * hw, dst, alpha: p.delta,
+                                           offsetY: loc.kernelY - layer.kernelHeight / 2, offsetX: loc.kernelX - layer.kernelWidth / 2,
+                                           height: h, width: w, padding: layer.padding)
+                }
+            }
+        }
+        output.withUnsafeMutableBufferPointer { outBuffer in
+            let out = outBuffer.baseAddress!
+            guard let activation = layer.activation else {
+                for item in 0..<(copies * b) {
+                    for c in 0..<cout { denormalize(z + (item * cout + c) * hw, out + (item * cout + c) * hw, channel: c, count: hw) }
+                }
+                return
+            }
+            // a_{k+1}: the cached one, with the changed channel recomputed.
+            let next = store.inputPointer(k + 1)
+            for (g, p) in perturbations.enumerated() {
+                (next + g * zCount).update(from: cache.inputPointer(k + 1), count: zCount)
+                let o = location(ofParameter: p.index).outputChannel
+                for i in 0..<b {
+                    let off = g * zCount + (i * cout + o) * hw
+                    activation.apply(z + off, next + off, count: hw)
+                }
+            }
+            propagate(from: k + 1, source: store, store: store, output: out, workspace: workspace)
         }
     }
 
@@ -162,23 +234,15 @@ extension Network {
         let z = store.preActivationPointer(l)
         z.update(from: cache.preActivationPointer(l), count: b * cout * hw)
         workspace.delta.reserve(hw)
-        let delta = workspace.delta.pointer, cols = workspace.cols.pointer
+        let delta = workspace.delta.pointer
         let new = store.inputPointer(l), old = cache.inputPointer(l)
         parameters.withUnsafeBufferPointer { p in
             let weights = p.baseAddress! + layer.weightOffset + c * kk  // row o2: W[o2, c, :, :], stride columnLength
             for i in 0..<b {
                 let off = (i * cin + c) * hw
                 for j in 0..<hw { delta[j] = new[off + j] - old[off + j] }
-                let columns: UnsafePointer<Float>
-                if kk == 1 {
-                    columns = UnsafePointer(delta)
-                } else {
-                    Convolution.im2col(delta, cols, channels: 1, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
-                                       height: h, width: w, padding: layer.padding)
-                    columns = UnsafePointer(cols)
-                }
-                BLAS.sgemm(m: cout, n: hw, k: kk, a: weights, lda: layer.columnLength, b: columns, ldb: hw,
-                           beta: 1, c: z + i * cout * hw, ldc: hw)
+                workspace.direct.accumulate(layer, weights: weights, inputChannels: 1, input: delta, output: z + i * cout * hw,
+                                            height: h, width: w)
             }
         }
         let n = b * cout * hw
@@ -223,7 +287,7 @@ extension Network {
                 let layer = layers[k]
                 let z = store.preActivationPointer(k)
                 Convolution.forward(layer, parameters: p.baseAddress! + layer.weightOffset, input: input(k), output: z,
-                                    batch: b, height: h, width: w, cols: workspace.cols.pointer)
+                                    batch: b, height: h, width: w, cols: workspace.cols.pointer, direct: &workspace.direct)
                 let n = b * layer.outputChannels * hw
                 if let s = layer.skipFrom {
                     let skip = input(s)

@@ -6,12 +6,16 @@
 public final class NetworkWorkspace: @unchecked Sendable {
     /// Activations written by passes that do not fill a caller's cache (resumed and perturbed passes).
     public let scratch = ActivationCache()
+    /// Activations of batched perturbed passes (`G` copies × the cached batch).
+    let batchScratch = ActivationCache()
     var cols = FloatBuffer()
     var dcols = FloatBuffer()
     var gradientA = FloatBuffer()
     var gradientB = FloatBuffer()
     var skipGradient = FloatBuffer()
     var delta = FloatBuffer()
+    /// Padded planes and accumulators of the direct convolutions (thin layers, channel deltas).
+    var direct = DirectConvolution()
 
     /// An empty workspace; buffers grow on first use.
     public init() {}

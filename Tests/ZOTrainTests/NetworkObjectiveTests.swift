@@ -32,7 +32,7 @@ enum TinyProblem {
 
 final class NetworkObjectiveTests: XCTestCase {
     /// Every evaluation mode gives the losses of full recomputation: `resume` bit for bit,
-    /// `channelUpdate`/`channelDelta` within 1e-6 relative (they add δ·a to a cached sum instead
+    /// `channelUpdate`/`channelDelta`/`batched` within 1e-6 relative (they add δ·a to a cached sum instead
     /// of re-summing the convolution, so the changed activations round differently), for every
     /// activation, padding, residual, 1×1, 1-D and the wide-layer delta path.
     func testFeatureReuseMatchesFullRecomputation() {
@@ -54,7 +54,7 @@ final class NetworkObjectiveTests: XCTestCase {
             let steps: [Float] = [1e-3, -1e-3, 0.05]
             _ = naive.prepare(at: theta)
             let reference = naive.coordinateLosses(coords[...], steps: steps)
-            for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
+            for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta, .batched] {
                 let objective = TinyProblem.make(evaluation: mode, architecture: architecture)
                 XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
                 let losses = objective.coordinateLosses(coords[...], steps: steps)
@@ -68,6 +68,27 @@ final class NetworkObjectiveTests: XCTestCase {
                 print("feature reuse \(mode) (\(architecture)): max relative loss difference to full recomputation \(worst)")
                 XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
             }
+        }
+    }
+
+    /// Batched queries do not depend on how many copies share a pass: every item of the stacked
+    /// batch is computed exactly as alone, so batch sizes 1, 5 and 16 give bit-identical losses,
+    /// across layer boundaries inside one call (the groups never mix layers).
+    func testBatchedQueriesDoNotDependOnTheBatchSize() {
+        for architecture in [NetworkArchitecture.tiny,
+                             NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 4, 4], kernelSize: 3, residual: true)] {
+            let coordinates = Array(stride(from: 0, to: architecture.parameterCount, by: 7))
+            var results: [[Double]] = []
+            for size in [1, 5, 16] {
+                let objective = TinyProblem.make(evaluation: .batched, architecture: architecture)
+                objective.queryBatchSize = size
+                _ = objective.prepare(at: objective.parameters)
+                results.append(objective.coordinateLosses(coordinates[...], steps: [1e-3, -1e-3]))
+                XCTAssertEqual((objective.makeWorker() as! NetworkObjective).queryBatchSize, size)
+            }
+            XCTAssertEqual(results[0].count, 2 * coordinates.count)
+            XCTAssertEqual(results[1], results[0], "\(architecture)")
+            XCTAssertEqual(results[2], results[0], "\(architecture)")
         }
     }
 

@@ -14,6 +14,9 @@ import Foundation
 /// - ``Evaluation/resume``: restart at layer k from the cached a_k (bit-identical to naive).
 /// - ``Evaluation/channelUpdate``: a weight W_k[o, c, i, j] changes only channel o of z_k, by
 ///   δ · shift(a_k[c]); layers > k are recomputed in full.
+/// - ``Evaluation/batched``: ``queryBatchSize`` perturbed copies of one layer in ONE forward pass
+///   of G·B items (`Network.forward(perturbing:)`): layer k is the cached z_k plus a rank-one
+///   channel update per copy, layers > k run on the stacked batch with the shared weights.
 /// - ``Evaluation/channelDelta`` (default): as `channelUpdate`, and layer k+1 is updated, not
 ///   recomputed: only channel o of a_{k+1} changed, so z_{k+1} += W_{k+1}[:, o] ∗ Δa_{k+1}[o], a
 ///   convolution with ONE input channel (a factor in_{k+1} cheaper, computed directly without
@@ -21,7 +24,7 @@ import Foundation
 ///   vectorisable tanh on both sides of each difference (``FastActivation``); if layer k is the
 ///   output layer, only the loss terms of output channel o are recomputed.
 ///
-/// The last two add the perturbation after (not inside) a convolution's sum, so their losses
+/// The last three add the perturbation after (not inside) a convolution's sum, so their losses
 /// differ from naive recomputation by float32 rounding of the changed activations (relative
 /// ~1e-7 of the loss, see the tests); unchanged activations are bit-identical. Networks with
 /// residual connections use `channelUpdate` when `channelDelta` is requested.
@@ -38,8 +41,14 @@ public final class NetworkObjective: ZOObjective {
 
     /// How a coordinate query evaluates the network (docs/zo-sol.md, "What a query costs: feature reuse"): `naive` full forward pass; `resume` from the cached input of the perturbed layer; `channelUpdate` also updates only the changed channel of that layer; `channelDelta` (default) also propagates the change through the next layer as a delta.
     public enum Evaluation: String, Sendable, CaseIterable {
-        case naive, resume, channelUpdate, channelDelta
+        case naive, resume, channelUpdate, channelDelta, batched
     }
+
+    /// Perturbed copies per batched pass in the ``Evaluation/batched`` mode (coordinates × steps).
+    public var queryBatchSize = 16 {
+        didSet { precondition(queryBatchSize >= 1, "queryBatchSize must be ≥ 1") }
+    }
+    private var batchOutput = Tensor<Float>(shape: [0], scalars: [])
 
     /// The network whose parameters are queried (this worker's copy).
     public private(set) var network: Network
@@ -169,6 +178,7 @@ public final class NetworkObjective: ZOObjective {
     }
 
     public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
+        if evaluation == .batched { return batchedLosses(coordinates, steps: steps) }
         var losses = [Double]()
         losses.reserveCapacity(coordinates.count * steps.count)
         for j in coordinates {
@@ -191,8 +201,39 @@ public final class NetworkObjective: ZOObjective {
                     losses.append(lossOfOutput())
                 case .channelDelta:
                     losses.append(channelDeltaLoss(j, delta: perturbed - saved))
+                case .batched:
+                    preconditionFailure("handled by batchedLosses")
                 }
             }
+        }
+        return losses
+    }
+
+    /// ``Evaluation/batched``: runs of consecutive coordinates in one layer, up to
+    /// ``queryBatchSize`` perturbed copies (coordinates × steps) per batched forward pass.
+    private func batchedLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
+        var losses = [Double]()
+        losses.reserveCapacity(coordinates.count * steps.count)
+        let perGroup = max(1, queryBatchSize / steps.count)
+        let itemCount = batch * network.architecture.outputChannels * height * width
+        var start = coordinates.startIndex
+        while start < coordinates.endIndex {
+            let layer = network.layerIndex(ofParameter: coordinates[start])
+            var end = start + 1
+            while end < coordinates.endIndex && end - start < perGroup && network.layerIndex(ofParameter: coordinates[end]) == layer { end += 1 }
+            var perturbations: [(index: Int, delta: Float)] = []
+            for j in coordinates[start..<end] {
+                let saved = network.parameters[j]
+                for s in steps { perturbations.append((j, (saved + s) - saved)) }
+            }
+            network.forward(perturbing: perturbations, cache: cache, workspace: workspace, into: &batchOutput)
+            batchOutput.withUnsafeBufferPointer { all in
+                for g in perturbations.indices {
+                    output.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: all.baseAddress! + g * itemCount, count: itemCount) }
+                    losses.append(lossOfOutput())
+                }
+            }
+            start = end
         }
         return losses
     }
@@ -210,7 +251,9 @@ public final class NetworkObjective: ZOObjective {
     }
 
     public func makeWorker() -> any ZOObjective {
-        try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation, makeOutputLoss: makeOutputLoss)
+        let worker = try! NetworkObjective(network: network, input: input, target: target, evaluation: evaluation, makeOutputLoss: makeOutputLoss)
+        worker.queryBatchSize = queryBatchSize
+        return worker
     }
 
     /// Approximate floating-point operations of one query on coordinate j (multiply-adds count
@@ -226,8 +269,8 @@ public final class NetworkObjective: ZOObjective {
         switch evaluation {
         case .naive: return layers.map(full).reduce(0, +)
         case .resume: return layers[k...].map(full).reduce(0, +)
-        case .channelUpdate: return n * 12 + layers[(k + 1)...].map(full).reduce(0, +)
-        case .channelDelta:
+        case .batched: return n * 12 + layers[(k + 1)...].map(full).reduce(0, +)
+        case .channelUpdate, .channelDelta:
             guard k + 1 < layers.count else { return n * 5 }
             let next = layers[k + 1]
             let delta = n * (12 + 2 * Double(next.outputChannels * next.kernelHeight * next.kernelWidth))
@@ -318,7 +361,7 @@ public final class NetworkObjective: ZOObjective {
                             let pointwise = layer.kernelHeight * layer.kernelWidth == 1
                             for i in 0..<b {
                                 let x = da + i * cl * hw
-                                if layer.outputChannels <= Self.directOutputChannels {
+                                if Convolution.usesDirectConvolution(layer) {
                                     direct.accumulate(layer, weights: params.baseAddress! + layer.weightOffset, inputChannels: cl,
                                                           input: x, output: z + i * layer.outputChannels * hw, height: h, width: w)
                                     continue
@@ -365,11 +408,6 @@ public final class NetworkObjective: ZOObjective {
             }
         }
     }
-
-    /// Convolutions with at most this many output channels (the output layer) are computed
-    /// directly rather than by im2col + sgemm: with m ≤ 4 rows, OpenBLAS spends its time
-    /// packing the im2col matrix, while shifted-plane updates stay in L1.
-    static let directOutputChannels = 4
 
     /// The exact gradient ∇f(θ) by backpropagation (for tests, exact GraSP and FO baselines).
     public func backpropGradient(at parameters: [Float]) -> (loss: Double, gradient: [Float]) {
