@@ -1,8 +1,10 @@
 """DeepZero-style coordinate-wise gradient estimation (CGE) in PyTorch, for comparison with
 `sol-bench zo` on the same machine.
 
-Network: the `tiny` (3→8→8→2) and `small` (3→32→32→32→2) correctors, 5×5 convolutions, tanh,
-zero 'same' padding; input batch 3 × 3 × 64 × 32 (H = 64, W = 32); loss = MSE to a target.
+Network: the `tiny` (3→8→8→2), `small` (3→32→32→32→2) and `medium` (the Solver-in-the-Loop
+ResNet: 3→32, 5 residual blocks of two 32→32 convolutions, 32→2; 260,354 parameters) correctors,
+5×5 convolutions, tanh, zero 'same' padding; input batch 3 × 3 × 64 × 32 (H = 64, W = 32); loss =
+MSE to a target.
 Three ways to answer a query f(θ + μ e_j):
   deepzero  copy the parameter vector, perturb the copy, load it, full forward (DeepZero's cge()
             pattern: a copy of all parameters per coordinate)
@@ -10,7 +12,7 @@ Three ways to answer a query f(θ + μ e_j):
   reuse     feature reuse + batching: cache the input of layer k; B perturbed copies of layer k's
             weight run as one grouped convolution on the cached input, then the rest of the
             network on a batch of B·3 items
-Usage: python benchmarks/pytorch_cge.py [--threads 1 2] [--seconds 2]
+Usage: python benchmarks/pytorch_cge.py [--threads 1 2] [--seconds 2] [--networks tiny small medium]
 """
 import argparse
 import time
@@ -20,20 +22,31 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def make_net(channels):
+def make_net(channels, residual=False):
+    """Convolutions channels[i] → channels[i+1]; with `residual`, layers 2, 4, … (not the last)
+    add the input of the layer before them (as `NetworkArchitecture.layers` in Swift)."""
     layers = []
     for i in range(len(channels) - 1):
         layers.append(nn.Conv2d(channels[i], channels[i + 1], 5, padding=2))
-    return nn.ModuleList(layers)
+    net = nn.ModuleList(layers)
+    count = len(layers)
+    net.skips = {k: k - 1 for k in range(count) if residual and 2 <= k < count - 1 and k % 2 == 0}
+    return net
 
 
-def forward_from(net, k, a, weight=None):
-    """Runs layers k… on a (optionally with layer k's weight replaced)."""
+def forward_from(net, k, a, cached=None, copies=1, weight=None):
+    """Runs layers k… on a (optionally with layer k's weight replaced). Skip inputs of layers
+    before k come from `cached` (every layer's input of one unperturbed pass), repeated for
+    `copies` stacked perturbed copies."""
+    inputs = {}
     for i in range(k, len(net)):
+        inputs[i] = a
         conv = net[i]
-        a = F.conv2d(a, conv.weight if (i != k or weight is None) else weight, conv.bias, padding=2)
-        if i < len(net) - 1:
-            a = torch.tanh(a)
+        z = F.conv2d(a, conv.weight if (i != k or weight is None) else weight, conv.bias, padding=2)
+        if i in net.skips:
+            s = net.skips[i]
+            z = z + (inputs[s] if s in inputs else cached[s].repeat(copies, 1, 1, 1))
+        a = torch.tanh(z) if i < len(net) - 1 else z
     return a
 
 
@@ -88,6 +101,8 @@ def run_reuse(net, x, t, coords, mu, batch=16):
     for k, conv in enumerate(net):
         inputs.append(a)
         a = F.conv2d(a, conv.weight, conv.bias, padding=2)
+        if k in net.skips:
+            a = a + inputs[net.skips[k]]
         if k < len(net) - 1:
             a = torch.tanh(a)
     losses = []
@@ -108,8 +123,10 @@ def run_reuse(net, x, t, coords, mu, batch=16):
             cin, cout = conv.in_channels, conv.out_channels
             z = F.conv2d(inputs[k].repeat(1, B, 1, 1), w.view(B * cout, cin, 5, 5), bias.view(-1), padding=2, groups=B)
             z = z.view(b, B, cout, *z.shape[2:]).transpose(0, 1).reshape(B * b, cout, *z.shape[2:])
+            if k in net.skips:
+                z = z + inputs[net.skips[k]].repeat(B, 1, 1, 1)
             if k < len(net) - 1:
-                y = forward_from(net, k + 1, torch.tanh(z))
+                y = forward_from(net, k + 1, torch.tanh(z), cached=inputs, copies=B)
             else:
                 y = z
             y = y.view(B, b, *y.shape[1:])
@@ -133,6 +150,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seconds", type=float, default=2)
+    parser.add_argument("--networks", nargs="+", default=["tiny", "small", "medium"])
     args = parser.parse_args()
     torch.manual_seed(0)
     x = torch.rand(3, 3, 64, 32) * 2 - 1
@@ -140,13 +158,17 @@ def main():
     print(f"torch {torch.__version__}")
     print("| network | method | threads | queries/s |")
     print("| --- | --- | ---: | ---: |")
-    for name, channels in [("tiny", [3, 8, 8, 2]), ("small", [3, 32, 32, 32, 2])]:
-        net = make_net(channels)
+    for name, channels, residual in [("tiny", [3, 8, 8, 2], False), ("small", [3, 32, 32, 32, 2], False),
+                                     ("medium", [3] + [32] * 11 + [2], True)]:
+        if name not in args.networks:
+            continue
+        net = make_net(channels, residual)
+        full, batched = {"tiny": (32, 256), "small": (8, 64), "medium": (4, 32)}[name]
         for threads in args.threads:
             torch.set_num_threads(threads)
-            for method, fn, count in [("deepzero", run_deepzero, 32 if name == "tiny" else 8),
-                                      ("inplace", run_inplace, 32 if name == "tiny" else 8),
-                                      ("reuse+batched", run_reuse, 256 if name == "tiny" else 64)]:
+            for method, fn, count in [("deepzero", run_deepzero, full),
+                                      ("inplace", run_inplace, full),
+                                      ("reuse+batched", run_reuse, batched)]:
                 coords, d = coordinates(net, count)
                 q = rate(lambda: len(fn(net, x, t, coords, 1e-3)), args.seconds)
                 print(f"| {name} (d = {d}) | {method} | {threads} | {q:.0f} |", flush=True)

@@ -1,7 +1,8 @@
 import XCTest
 import Corrector
 
-/// im2col + sgemm against the direct loop, and the adjoint pair im2col / col2im.
+/// Both convolution paths (im2col + sgemm, and DirectConvolution for thin layers) against a
+/// float64 loop, and the adjoint pair im2col / col2im.
 final class ConvolutionTests: XCTestCase {
     /// Every padding mode × kernel 1/3/5 (2D and 1 × k), including a field narrower than the
     /// kernel (periodic wrap-around more than once, replicate clamping on both sides).
@@ -10,8 +11,9 @@ final class ConvolutionTests: XCTestCase {
         for padding in PaddingMode.allCases {
             for k in [1, 3, 5] {
                 for oneD in [false, true] {
-                    for (h, w) in [(6, 7), (3, 2)] {
-                        let arch = NetworkArchitecture(inputChannels: 3, outputChannels: 4, hiddenChannels: [], kernelSize: k,
+                    // 4 output channels: DirectConvolution; 6: im2col + sgemm.
+                    for (h, w, cout) in [(6, 7, 4), (3, 2, 4), (6, 7, 6), (3, 2, 6)] {
+                        let arch = NetworkArchitecture(inputChannels: 3, outputChannels: cout, hiddenChannels: [], kernelSize: k,
                                                        padding: padding, oneDimensional: oneD)
                         let net = try Network(architecture: arch, parameters: rnd.floats(arch.parameterCount))
                         let x = rnd.tensor([2, 3, h, w])
@@ -20,7 +22,7 @@ final class ConvolutionTests: XCTestCase {
                                                        input: x.scalars.map(Double.init), batch: 2, height: h, width: w)
                         let err = zip(y.scalars, ref).map { abs(Double($0) - $1) }.max()!
                         let scale = ref.map(abs).max()!
-                        XCTAssertLessThan(err, 1e-5 * max(1, scale), "\(padding) k=\(k) 1D=\(oneD) \(h)×\(w)")
+                        XCTAssertLessThan(err, 1e-5 * max(1, scale), "\(padding) k=\(k) 1D=\(oneD) \(h)×\(w) out=\(cout)")
                     }
                 }
             }

@@ -3,9 +3,10 @@ import SOL
 import Corrector
 import ZOTrain
 
-/// CGE query throughput of the ZO engine on the `tiny` and `small` correctors: a 32 × 64 field
-/// (H = 64, W = 32), batch 3, MSE against a target; every feature-reuse mode with 1 and 2
-/// threads. One call queries a fixed sample of coordinates spread evenly over all layers (every
+/// CGE query throughput of the ZO engine on the `tiny`, `small` and `medium` (ResNet) correctors:
+/// a 32 × 64 field (H = 64, W = 32), batch 3, MSE against a target; every evaluation mode
+/// (naive, feature reuse, channel update, channel delta, batched with 16 copies per pass) with 1
+/// and 2 threads. One call queries a fixed sample of coordinates spread evenly over all layers (every
 /// s-th parameter), so the rate is the mean over the network's layer mix.
 /// `ZO_BENCH_FILTER=substring` keeps only the benchmarks whose name contains it.
 let zoSuite = BenchmarkSuite(name: "zo") {
@@ -15,14 +16,16 @@ let zoSuite = BenchmarkSuite(name: "zo") {
 
 private func zoBenchmarks() -> [Benchmark] {
     var benchmarks: [Benchmark] = []
-    for (name, architecture) in [("tiny", NetworkArchitecture.tiny), ("small", NetworkArchitecture.small)] {
+    for (name, architecture) in [("tiny", NetworkArchitecture.tiny), ("small", NetworkArchitecture.small),
+                                 ("medium", NetworkArchitecture.medium)] {
         var rng = SplitMix64(seed: 1)
         let input = Tensor<Float>(shape: [3, 3, 64, 32]) { _ in Float(2 * rng.nextUniform() - 1) }
         let target = Tensor<Float>(shape: [3, 2, 64, 32]) { _ in Float(rng.nextGaussian()) }
         let network = try! Network(architecture: architecture, seed: 0)
         let d = network.parameterCount
         for mode in NetworkObjective.Evaluation.allCases {
-            let sampleSize = mode == .naive || mode == .resume ? (name == "tiny" ? 64 : 8) : (name == "tiny" ? 512 : 256)
+            let full = mode == .naive || mode == .resume
+            let sampleSize = ["tiny": full ? 64 : 512, "small": full ? 8 : 256, "medium": full ? 4 : 64][name]!
             let sample = Array(stride(from: 0, to: d, by: max(1, d / sampleSize)))
             for threads in [1, 2] {
                 let objective = try! NetworkObjective(network: network, input: input, target: target, evaluation: mode)

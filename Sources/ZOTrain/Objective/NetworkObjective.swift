@@ -22,12 +22,12 @@ import Foundation
 ///   convolution with ONE input channel (a factor in_{k+1} cheaper, computed directly without
 ///   im2col); later layers propagate Δa = f(z') − f(z) through bias-free convolutions, with a
 ///   vectorisable tanh on both sides of each difference (``FastActivation``); if layer k is the
-///   output layer, only the loss terms of output channel o are recomputed.
+///   output layer, only the loss terms of output channel o are recomputed. Residual blocks add
+///   the delta of their skip input (z'_m += Δa_s).
 ///
 /// The last three add the perturbation after (not inside) a convolution's sum, so their losses
 /// differ from naive recomputation by float32 rounding of the changed activations (relative
-/// ~1e-7 of the loss, see the tests); unchanged activations are bit-identical. Networks with
-/// residual connections use `channelUpdate` when `channelDelta` is requested.
+/// ~1e-7 of the loss, see the tests); unchanged activations are bit-identical.
 ///
 /// Any loss of the network output works too (``init(network:input:evaluation:outputLoss:)``):
 /// the closure sees only the network OUTPUT, so it is right only when the loss depends on θ
@@ -76,6 +76,9 @@ public final class NetworkObjective: ZOObjective {
     private var bufferB: [Float] = []
     private var direct = DirectConvolution()
     /// f(z_l) of every hidden layer at the base point, with ``FastActivation`` (offsets into one array).
+    /// Δa of the layer inputs that residual blocks add back (skip sources), offsets by layer.
+    private let skipDeltas: UnsafeMutableBufferPointer<Float>
+    private let skipDeltaOffsets: [Int: Int]
     private var fastActivations: [Float] = []
     private var fastOffsets: [Int] = []
 
@@ -106,7 +109,7 @@ public final class NetworkObjective: ZOObjective {
         self.mseTarget = target ?? Tensor(shape: outputShape)
         self.makeOutputLoss = makeOutputLoss
         self.outputLoss = makeOutputLoss?()
-        self.evaluation = (evaluation == .channelDelta && network.layers.contains { $0.skipFrom != nil }) ? .channelUpdate : evaluation
+        self.evaluation = evaluation
         (batch, height, width) = (b, h, w)
         outputCount = outputShape.reduce(1, *)
         let hw = h * w
@@ -115,7 +118,17 @@ public final class NetworkObjective: ZOObjective {
         cols = Array(repeating: 0, count: (network.layers.map(\.columnLength).max()!) * hw)
         bufferA = Array(repeating: 0, count: b * widest * hw)
         bufferB = bufferA
+        var offsets: [Int: Int] = [:], total = 0
+        for source in Set(network.layers.compactMap(\.skipFrom)).sorted() {
+            offsets[source] = total
+            total += b * network.layers[source].inputChannels * hw
+        }
+        skipDeltaOffsets = offsets
+        skipDeltas = .allocate(capacity: max(1, total))
+        skipDeltas.initialize(repeating: 0)
     }
+
+    deinit { skipDeltas.deallocate() }
 
     public var parameterCount: Int { network.parameterCount }
     public var parameters: [Float] { network.parameters }
@@ -279,6 +292,14 @@ public final class NetworkObjective: ZOObjective {
         }
     }
 
+    /// Residual networks: z'_m += Δa_s when layer m adds the input of layer s > k (inputs of
+    /// layers ≤ k did not change).
+    private func addSkipDelta(layer m: Int, perturbedLayer k: Int, to z: UnsafeMutablePointer<Float>) {
+        guard let s = network.layers[m].skipFrom, s > k, let offset = skipDeltaOffsets[s] else { return }
+        let d = skipDeltas.baseAddress! + offset
+        for j in 0..<(batch * network.layers[m].outputChannels * height * width) { z[j] += d[j] }
+    }
+
     /// Loss with parameter j increased by `delta`, by channel update + one-channel delta
     /// convolution in the next layer (see ``Evaluation/channelDelta``).
     private func channelDeltaLoss(_ j: Int, delta: Float) -> Double {
@@ -348,6 +369,13 @@ public final class NetworkObjective: ZOObjective {
                             direct.accumulate(next, weights: wSlice, inputChannels: 1, input: ch + i * hw,
                                                   output: z + i * nout * hw, height: h, width: w)
                         }
+                        if let offset = skipDeltaOffsets[k + 1] {
+                            // Δa_{k+1} is a skip of a later layer: keep it, zero but in channel o.
+                            let d = skipDeltas.baseAddress! + offset
+                            d.update(repeating: 0, count: b * cout * hw)
+                            for i in 0..<b { (d + (i * cout + o) * hw).update(from: ch + i * hw, count: hw) }
+                        }
+                        addSkipDelta(layer: k + 1, perturbedLayer: k, to: z)
                         // 4. Later layers as deltas too: Δa_{l+1} = f(z'_l) − f(z_l), then
                         // z'_{l+1} = z_{l+1} + W_{l+1} ∗ Δa_{l+1} (a full convolution, no bias).
                         var l = k + 1
@@ -355,6 +383,9 @@ public final class NetworkObjective: ZOObjective {
                             let cl = layers[l].outputChannels
                             fastActivations.withUnsafeBufferPointer { fa in
                                 FastActivation.difference(act, z, cached: fa.baseAddress! + fastOffsets[l], da, count: b * cl * hw)
+                            }
+                            if let offset = skipDeltaOffsets[l + 1] {
+                                (skipDeltas.baseAddress! + offset).update(from: da, count: b * cl * hw)
                             }
                             let layer = layers[l + 1]
                             z.update(from: cache.preActivationPointer(l + 1), count: b * layer.outputChannels * hw)
@@ -374,6 +405,7 @@ public final class NetworkObjective: ZOObjective {
                                            lda: layer.columnLength, b: pointwise ? UnsafePointer(x) : UnsafePointer(colp), ldb: hw,
                                            beta: 1, c: z + i * layer.outputChannels * hw, ldc: hw)
                             }
+                            addSkipDelta(layer: l + 1, perturbedLayer: k, to: z)
                             l += 1
                         }
                         // z = normalised output.
