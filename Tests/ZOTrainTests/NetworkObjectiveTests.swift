@@ -132,15 +132,20 @@ final class NetworkObjectiveTests: XCTestCase {
         XCTAssertGreaterThan(cosine, 0.99)
     }
 
-    /// 1 and 2 threads give bit-identical gradients with feature reuse (workers own caches).
+    /// 1, 2 and 3 threads give bit-identical gradients with feature reuse (workers own caches)
+    /// and with batched queries (the thread boundaries cut batches differently).
     func testThreadsGiveIdenticalGradients() {
-        let objective = TinyProblem.make()
-        let theta = objective.parameters
-        var cge = CoordinateGradientEstimator()
-        let one = cge.estimate(at: theta, using: QueryPool(objective, threads: 1), iteration: 0)
-        let two = cge.estimate(at: theta, using: QueryPool(objective, threads: 2), iteration: 0)
-        XCTAssertEqual(one.gradient.map(\.bitPattern), two.gradient.map(\.bitPattern))
-        XCTAssertEqual(one.loss, two.loss)
+        for mode in [NetworkObjective.Evaluation.channelDelta, .batched] {
+            let objective = TinyProblem.make(evaluation: mode)
+            let theta = objective.parameters
+            var cge = CoordinateGradientEstimator()
+            let one = cge.estimate(at: theta, using: QueryPool(objective, threads: 1), iteration: 0)
+            for threads in [2, 3] {
+                let many = cge.estimate(at: theta, using: QueryPool(objective, threads: threads), iteration: 0)
+                XCTAssertEqual(one.gradient.map(\.bitPattern), many.gradient.map(\.bitPattern), "\(mode), \(threads) threads")
+                XCTAssertEqual(one.loss, many.loss)
+            }
+        }
     }
 
     /// ZO-GraSP keeps much the same weights as exact GraSP (Hg from backprop gradients) on the
