@@ -44,7 +44,7 @@ final class NetworkObjectiveTests: XCTestCase {
             // Two residual blocks: channel deltas carry the skip deltas through both.
             NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 4, 4, 4, 4], kernelSize: 3, residual: true),
             NetworkArchitecture(inputChannels: 3, outputChannels: 1, hiddenChannels: [6], kernelSize: 1),
-            // > 4 output channels after the first delta layer: the im2col + sgemm delta path.
+            // > 4 output channels after layer k+1: channelDelta continues as channelUpdate there.
             NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 6, 5], kernelSize: 3, padding: .periodic),
             .preset(.tiny, oneDimensional: true),
         ]

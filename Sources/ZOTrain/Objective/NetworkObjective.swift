@@ -17,13 +17,14 @@ import Foundation
 /// - ``Evaluation/batched``: ``queryBatchSize`` perturbed copies of one layer in ONE forward pass
 ///   of G·B items (`Network.forward(perturbing:)`): layer k is the cached z_k plus a rank-one
 ///   channel update per copy, layers > k run on the stacked batch with the shared weights.
-/// - ``Evaluation/channelDelta`` (default): as `channelUpdate`, and layer k+1 is updated, not
-///   recomputed: only channel o of a_{k+1} changed, so z_{k+1} += W_{k+1}[:, o] ∗ Δa_{k+1}[o], a
-///   convolution with ONE input channel (a factor in_{k+1} cheaper, computed directly without
-///   im2col); later layers propagate Δa = f(z') − f(z) through bias-free convolutions, with a
-///   vectorisable tanh on both sides of each difference (``FastActivation``); if layer k is the
-///   output layer, only the loss terms of output channel o are recomputed. Residual blocks add
-///   the delta of their skip input (z'_m += Δa_s).
+/// - ``Evaluation/channelDelta`` (default): as `channelUpdate` (layer k+1 updated through a
+///   convolution with ONE input channel, a factor in_{k+1} cheaper), and when every later layer is
+///   thin (the output layer, a direct convolution) the change is carried to the loss as deltas:
+///   Δa = f(z') − f(z) through bias-free direct convolutions, with a vectorisable tanh on both
+///   sides of each difference (``FastActivation``), residual blocks adding the delta of their skip
+///   input (z'_m += Δa_s); if layer k is the output layer, only the loss terms of output channel o
+///   are recomputed. Queries with wide layers after k+1 continue exactly as `channelUpdate`: their
+///   full GEMMs cost the same either way, and deltas would add a copy and a difference per layer.
 ///
 /// The last three add the perturbation after (not inside) a convolution's sum, so their losses
 /// differ from naive recomputation by float32 rounding of the changed activations (relative
@@ -71,11 +72,14 @@ public final class NetworkObjective: ZOObjective {
     private let outputCount: Int
     // Scratch for channelDelta (one worker = one thread).
     private var changed: [Float] = []      // new z_k[:, o] then Δa_{k+1}[:, o], [B, HW]
-    private var cols: [Float] = []         // im2col of one or all channels
     private var bufferA: [Float] = []
     private var bufferB: [Float] = []
     private var direct = DirectConvolution()
     /// f(z_l) of every hidden layer at the base point, with ``FastActivation`` (offsets into one array).
+    /// Per layer k: whether a `channelDelta` query on k propagates deltas (every layer from k+2 on
+    /// is thin, a direct convolution) or continues as `channelUpdate` (wide layers: recomputing
+    /// them in full costs the same GEMMs as convolving deltas, without the extra copy and difference).
+    private let propagatesDeltas: [Bool]
     /// Δa of the layer inputs that residual blocks add back (skip sources), offsets by layer.
     private let skipDeltas: UnsafeMutableBufferPointer<Float>
     private let skipDeltaOffsets: [Int: Int]
@@ -115,7 +119,6 @@ public final class NetworkObjective: ZOObjective {
         let hw = h * w
         let widest = network.layers.map { max($0.inputChannels, $0.outputChannels) }.max()!
         changed = Array(repeating: 0, count: b * hw)
-        cols = Array(repeating: 0, count: (network.layers.map(\.columnLength).max()!) * hw)
         bufferA = Array(repeating: 0, count: b * widest * hw)
         bufferB = bufferA
         var offsets: [Int: Int] = [:], total = 0
@@ -124,6 +127,8 @@ public final class NetworkObjective: ZOObjective {
             total += b * network.layers[source].inputChannels * hw
         }
         skipDeltaOffsets = offsets
+        let layers = network.layers
+        propagatesDeltas = layers.indices.map { k in layers.dropFirst(k + 2).allSatisfy(Convolution.usesDirectConvolution) }
         skipDeltas = .allocate(capacity: max(1, total))
         skipDeltas.initialize(repeating: 0)
     }
@@ -209,11 +214,11 @@ public final class NetworkObjective: ZOObjective {
                     network.forward(resumingAt: network.layerIndex(ofParameter: j), cache: cache, workspace: workspace, into: &output)
                     network.parameters[j] = saved
                     losses.append(lossOfOutput())
-                case .channelUpdate:
+                case .channelDelta where propagatesDeltas[network.layerIndex(ofParameter: j)]:
+                    losses.append(channelDeltaLoss(j, delta: perturbed - saved))
+                case .channelUpdate, .channelDelta:
                     network.forward(perturbingParameter: j, by: perturbed - saved, cache: cache, workspace: workspace, into: &output)
                     losses.append(lossOfOutput())
-                case .channelDelta:
-                    losses.append(channelDeltaLoss(j, delta: perturbed - saved))
                 case .batched:
                     preconditionFailure("handled by batchedLosses")
                 }
@@ -361,8 +366,7 @@ public final class NetworkObjective: ZOObjective {
             let kk = next.kernelHeight * next.kernelWidth, nout = next.outputChannels
             return network.parameters.withUnsafeBufferPointer { params in
                 bufferA.withUnsafeMutableBufferPointer { za in bufferB.withUnsafeMutableBufferPointer { ab in
-                    cols.withUnsafeMutableBufferPointer { colBuf in
-                        let z = za.baseAddress!, colp = colBuf.baseAddress!, da = ab.baseAddress!
+                        let z = za.baseAddress!, da = ab.baseAddress!
                         z.update(from: cache.preActivationPointer(k + 1), count: b * nout * hw)
                         let wSlice = params.baseAddress! + next.weightOffset + o * kk
                         for i in 0..<b {
@@ -389,21 +393,9 @@ public final class NetworkObjective: ZOObjective {
                             }
                             let layer = layers[l + 1]
                             z.update(from: cache.preActivationPointer(l + 1), count: b * layer.outputChannels * hw)
-                            let pointwise = layer.kernelHeight * layer.kernelWidth == 1
                             for i in 0..<b {
-                                let x = da + i * cl * hw
-                                if Convolution.usesDirectConvolution(layer) {
-                                    direct.accumulate(layer, weights: params.baseAddress! + layer.weightOffset, inputChannels: cl,
-                                                          input: x, output: z + i * layer.outputChannels * hw, height: h, width: w)
-                                    continue
-                                }
-                                if !pointwise {
-                                    Convolution.im2col(x, colp, channels: cl, kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
-                                                       height: h, width: w, padding: layer.padding)
-                                }
-                                BLAS.sgemm(m: layer.outputChannels, n: hw, k: layer.columnLength, a: params.baseAddress! + layer.weightOffset,
-                                           lda: layer.columnLength, b: pointwise ? UnsafePointer(x) : UnsafePointer(colp), ldb: hw,
-                                           beta: 1, c: z + i * layer.outputChannels * hw, ldc: hw)
+                                direct.accumulate(layer, weights: params.baseAddress! + layer.weightOffset, inputChannels: cl,
+                                                  input: da + i * cl * hw, output: z + i * layer.outputChannels * hw, height: h, width: w)
                             }
                             addSkipDelta(layer: l + 1, perturbedLayer: k, to: z)
                             l += 1
@@ -435,7 +427,6 @@ public final class NetworkObjective: ZOObjective {
                             }
                         }
                         return total / Double(outputCount)
-                    }
                 } }
             }
         }
