@@ -107,18 +107,8 @@ extension Network {
         prepareOutput(&output, batch: b, height: h, width: w)
         let cout = layer.outputChannels, o = loc.outputChannel
         // Modified channel o of z_k, for every batch item, into the scratch z_k.
-        let z = store.preActivationPointer(k), z0 = cache.preActivationPointer(k), a = cache.inputPointer(k)
-        for i in 0..<b {
-            let dst = z + (i * cout + o) * hw
-            dst.update(from: z0 + (i * cout + o) * hw, count: hw)
-            if loc.kind == .bias {
-                for j in 0..<hw { dst[j] += delta }
-            } else {
-                Convolution.addShifted(a + (i * layer.inputChannels + loc.inputChannel) * hw, dst, alpha: delta,
-                                       offsetY: loc.kernelY - layer.kernelHeight / 2, offsetX: loc.kernelX - layer.kernelWidth / 2,
-                                       height: h, width: w, padding: layer.padding)
-            }
-        }
+        let z = store.preActivationPointer(k), z0 = cache.preActivationPointer(k)
+        perturbedChannel(ofParameter: index, by: delta, cache: cache, into: z + o * hw, itemStride: cout * hw)
         output.withUnsafeMutableBufferPointer { outBuffer in
             let out = outBuffer.baseAddress!
             if let activation = layer.activation {
@@ -177,21 +167,12 @@ extension Network {
         }
         // Layer k: cached z_k plus each copy's channel update.
         let cout = layer.outputChannels, zCount = b * cout * hw
-        let z = store.preActivationPointer(k), z0 = cache.preActivationPointer(k), a = cache.inputPointer(k)
+        let z = store.preActivationPointer(k)
         for (g, p) in perturbations.enumerated() {
             let zg = z + g * zCount
-            zg.update(from: z0, count: zCount)
-            let loc = location(ofParameter: p.index)
-            for i in 0..<b {
-                let dst = zg + (i * cout + loc.outputChannel) * hw
-                if loc.kind == .bias {
-                    for j in 0..<hw { dst[j] += p.delta }
-                } else {
-                    Convolution.addShifted(a + (i * layer.inputChannels + loc.inputChannel) * hw, dst, alpha: p.delta,
-                                           offsetY: loc.kernelY - layer.kernelHeight / 2, offsetX: loc.kernelX - layer.kernelWidth / 2,
-                                           height: h, width: w, padding: layer.padding)
-                }
-            }
+            zg.update(from: cache.preActivationPointer(k), count: zCount)
+            let o = location(ofParameter: p.index).outputChannel
+            perturbedChannel(ofParameter: p.index, by: p.delta, cache: cache, into: zg + o * hw, itemStride: cout * hw)
         }
         output.withUnsafeMutableBufferPointer { outBuffer in
             let out = outBuffer.baseAddress!
@@ -212,6 +193,30 @@ extension Network {
                 }
             }
             propagate(from: k + 1, source: store, store: store, output: out, workspace: workspace)
+        }
+    }
+
+    /// The channel update of feature reuse: with parameter `index` (of layer k, output channel o)
+    /// increased by `delta`, channel o of z_k becomes `z_k[:, o] + δ · shift(a_k[:, c])` for the
+    /// weight W_k[o, c, i, j] (`+ δ` for the bias), O(B·H·W) instead of a convolution. Writes that
+    /// new channel of item b to `destination + b · itemStride` (`hw` floats each) from the cached
+    /// z_k and a_k; the other channels of z_k are unchanged and not written.
+    public func perturbedChannel(ofParameter index: Int, by delta: Float, cache: ActivationCache,
+                                 into destination: UnsafeMutablePointer<Float>, itemStride: Int) {
+        let loc = location(ofParameter: index)
+        let layer = layers[loc.layer], cout = layer.outputChannels
+        let (b, h, w) = (cache.batch, cache.height, cache.width), hw = h * w
+        let z0 = cache.preActivationPointer(loc.layer), a = cache.inputPointer(loc.layer)
+        for i in 0..<b {
+            let dst = destination + i * itemStride
+            dst.update(from: z0 + (i * cout + loc.outputChannel) * hw, count: hw)
+            if loc.kind == .bias {
+                for j in 0..<hw { dst[j] += delta }
+            } else {
+                Convolution.addShifted(a + (i * layer.inputChannels + loc.inputChannel) * hw, dst, alpha: delta,
+                                       offsetY: loc.kernelY - layer.kernelHeight / 2, offsetX: loc.kernelX - layer.kernelWidth / 2,
+                                       height: h, width: w, padding: layer.padding)
+            }
         }
     }
 

@@ -317,18 +317,7 @@ public final class NetworkObjective: ZOObjective {
         return changed.withUnsafeMutableBufferPointer { chBuf in
             let ch = chBuf.baseAddress!
             // 1. New z_k[:, o] for every item.
-            let z0 = cache.preActivationPointer(k), a = cache.inputPointer(k)
-            for i in 0..<b {
-                let dst = ch + i * hw
-                dst.update(from: z0 + (i * cout + o) * hw, count: hw)
-                if loc.kind == .bias {
-                    for p in 0..<hw { dst[p] += delta }
-                } else {
-                    Convolution.addShifted(a + (i * layer.inputChannels + loc.inputChannel) * hw, dst, alpha: delta,
-                                           offsetY: loc.kernelY - layer.kernelHeight / 2, offsetX: loc.kernelX - layer.kernelWidth / 2,
-                                           height: h, width: w, padding: layer.padding)
-                }
-            }
+            network.perturbedChannel(ofParameter: j, by: delta, cache: cache, into: ch, itemStride: hw)
             // 2a. Output layer: only channel o's loss terms change.
             guard let activation = layer.activation else {
                 if let outputLoss {
