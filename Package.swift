@@ -11,10 +11,12 @@ import Foundation
 /// `-Onone` build of that code is 20–100× slower. Debug info stays on for debugging.
 ///
 /// They are also compiled for the building machine's CPU (`-target-cpu native`, like
-/// `-march=native`): the convolution and tanh loops then run 8 floats wide with FMA on AVX2
-/// machines instead of the 4-wide SSE2 of baseline x86-64 (benchmarks/README.md, "Vector width").
-/// SwiftPM always builds from source, so the binary runs where it was built; set
-/// `SOL_PORTABLE=1` when building binaries to copy to other machines.
+/// `-march=native`): the convolution and tanh loops then run 8 floats wide on AVX2 machines
+/// instead of the 4-wide SSE2 of baseline x86-64 (benchmarks/README.md, "Vector width"); Swift
+/// does not contract `a * b + c` into FMAs, so results are the same. SwiftPM always builds from
+/// source, so the binary runs where it was built; set `SOL_PORTABLE=1` when building binaries to
+/// copy to other machines, and do not reuse a `.build` directory from a newer CPU (the flag text
+/// is the same everywhere, so SwiftPM would not rebuild it).
 let portable = ProcessInfo.processInfo.environment["SOL_PORTABLE"].map { !$0.isEmpty && $0 != "0" } ?? false
 let numeric: [SwiftSetting] = [.unsafeFlags(["-O", "-g"] + (portable ? [] : ["-target-cpu", "native"]))]
 

@@ -13,8 +13,9 @@
 /// H short rows: the loops vectorise at full width whatever W is. 5-wide kernels fuse their taps.
 ///
 /// Summation order, per output element: `acc = 0; for c, i: acc += Σ_j w_j·s_j` (taps left to
-/// right), then `z += acc`. It does not depend on how many planes or outputs a call handles, so
-/// batched and single calls agree bit for bit.
+/// right; kernels wider than 5 other than 1 and 3 add one tap at a time), then `z += acc`. It
+/// does not depend on how many planes or outputs a call handles, so batched and single calls
+/// agree bit for bit.
 public struct DirectConvolution {
     private var padded: [Float] = []
     private var accumulator: [Float] = []

@@ -28,8 +28,7 @@ public final class NetworkWorkspace: @unchecked Sendable {
             l.kernelHeight * l.kernelWidth == 1 ? 0
                 : l.columnLength * Convolution.rowsPerChunk(columnLength: l.columnLength, height: height, width: width) * width
         }.max() ?? 0
-        // (… and at least one channel's kh·kw × H·W im2col for the incremental layer update.)
-        cols.reserve(max(columns, (layers.map { $0.kernelHeight * $0.kernelWidth }.max() ?? 0) * hw))
+        cols.reserve(columns)
         if backward {
             dcols.reserve(columns)
             let widest = layers.map { max($0.inputChannels, $0.outputChannels) }.max() ?? 0

@@ -9,9 +9,9 @@ final class ConvolutionTests: XCTestCase {
     func testConvolutionMatchesDirectLoop() throws {
         var rnd = TestRandom(1)
         for padding in PaddingMode.allCases {
-            for k in [1, 3, 5] {
+            for k in [1, 3, 5, 7] {
                 for oneD in [false, true] {
-                    // 4 output channels: DirectConvolution; 6: im2col + sgemm.
+                    // 4 output channels and k > 1: DirectConvolution; 6 (or 1 × 1): im2col + sgemm.
                     for (h, w, cout) in [(6, 7, 4), (3, 2, 4), (6, 7, 6), (3, 2, 6)] {
                         let arch = NetworkArchitecture(inputChannels: 3, outputChannels: cout, hiddenChannels: [], kernelSize: k,
                                                        padding: padding, oneDimensional: oneD)

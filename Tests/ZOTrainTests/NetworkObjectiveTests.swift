@@ -74,23 +74,27 @@ final class NetworkObjectiveTests: XCTestCase {
     }
 
     /// Batched queries do not depend on how many copies share a pass: every item of the stacked
-    /// batch is computed exactly as alone, so batch sizes 1, 5 and 16 give bit-identical losses,
-    /// across layer boundaries inside one call (the groups never mix layers).
+    /// batch is computed exactly as alone, so 1, 2, 4 and 16 copies per pass (batch sizes 1, 5
+    /// and 16 with one or two steps) give bit-identical losses, across layer boundaries inside one
+    /// call (the groups never mix layers).
     func testBatchedQueriesDoNotDependOnTheBatchSize() {
         for architecture in [NetworkArchitecture.tiny,
                              NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 4, 4], kernelSize: 3, residual: true)] {
             let coordinates = Array(stride(from: 0, to: architecture.parameterCount, by: 7))
-            var results: [[Double]] = []
-            for size in [1, 5, 16] {
-                let objective = TinyProblem.make(evaluation: .batched, architecture: architecture)
-                objective.queryBatchSize = size
-                _ = objective.prepare(at: objective.parameters)
-                results.append(objective.coordinateLosses(coordinates[...], steps: [1e-3, -1e-3]))
-                XCTAssertEqual((objective.makeWorker() as! NetworkObjective).queryBatchSize, size)
+            for steps: [Float] in [[1e-3], [1e-3, -1e-3]] {
+                var results: [[Double]] = []
+                for size in [1, 5, 16] {
+                    let objective = TinyProblem.make(evaluation: .batched, architecture: architecture)
+                    objective.queryBatchSize = size
+                    _ = objective.prepare(at: objective.parameters)
+                    results.append(objective.coordinateLosses(coordinates[...], steps: steps))
+                    XCTAssertEqual((objective.makeWorker() as! NetworkObjective).queryBatchSize, size)
+                    XCTAssertEqual(objective.coordinateLosses(coordinates[...], steps: []), [])
+                }
+                XCTAssertEqual(results[0].count, steps.count * coordinates.count)
+                XCTAssertEqual(results[1], results[0], "\(architecture)")
+                XCTAssertEqual(results[2], results[0], "\(architecture)")
             }
-            XCTAssertEqual(results[0].count, 2 * coordinates.count)
-            XCTAssertEqual(results[1], results[0], "\(architecture)")
-            XCTAssertEqual(results[2], results[0], "\(architecture)")
         }
     }
 

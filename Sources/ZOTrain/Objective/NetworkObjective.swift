@@ -13,13 +13,14 @@ import Foundation
 /// - ``Evaluation/naive``: a full forward pass per query (DeepZero's `cge()` without reuse).
 /// - ``Evaluation/resume``: restart at layer k from the cached a_k (bit-identical to naive).
 /// - ``Evaluation/channelUpdate``: a weight W_k[o, c, i, j] changes only channel o of z_k, by
-///   δ · shift(a_k[c]); layers > k are recomputed in full.
+///   δ · shift(a_k[c]); layer k+1, whose input changed in channel o only, is updated by a
+///   convolution with ONE input channel (a factor in_{k+1} cheaper); layers ≥ k+2 are recomputed
+///   in full (`Network.forward(perturbingParameter:)`).
 /// - ``Evaluation/batched``: ``queryBatchSize`` perturbed copies of one layer in ONE forward pass
 ///   of G·B items (`Network.forward(perturbing:)`): layer k is the cached z_k plus a rank-one
 ///   channel update per copy, layers > k run on the stacked batch with the shared weights.
-/// - ``Evaluation/channelDelta`` (default): as `channelUpdate` (layer k+1 updated through a
-///   convolution with ONE input channel, a factor in_{k+1} cheaper), and when every later layer is
-///   thin (the output layer, a direct convolution) the change is carried to the loss as deltas:
+/// - ``Evaluation/channelDelta`` (default): as `channelUpdate`, and when every layer from k+2 on
+///   is thin (the output layer, a direct convolution) the change is carried to the loss as deltas:
 ///   Δa = f(z') − f(z) through bias-free direct convolutions, with a vectorisable tanh on both
 ///   sides of each difference (``FastActivation``), residual blocks adding the delta of their skip
 ///   input (z'_m += Δa_s); if layer k is the output layer, only the loss terms of output channel o
@@ -40,12 +41,14 @@ public final class NetworkObjective: ZOObjective {
     /// A loss of the network output `[B, C_out, H, W]` (raw units), accumulated in Float64.
     public typealias OutputLoss = (Tensor<Float>) -> Double
 
-    /// How a coordinate query evaluates the network (docs/zo-sol.md, "What a query costs: feature reuse"): `naive` full forward pass; `resume` from the cached input of the perturbed layer; `channelUpdate` also updates only the changed channel of that layer; `channelDelta` (default) also propagates the change through the next layer as a delta.
+    /// How a coordinate query evaluates the network (docs/zo-sol.md, "What a query costs: feature reuse"): `naive` full forward pass; `resume` from the cached input of the perturbed layer; `channelUpdate` also updates only the changed channel of that layer and the next layer incrementally; `channelDelta` (default) also carries the change to the loss as deltas through thin layers; `batched` evaluates ``queryBatchSize`` perturbed copies in one stacked pass.
     public enum Evaluation: String, Sendable, CaseIterable {
         case naive, resume, channelUpdate, channelDelta, batched
     }
 
-    /// Perturbed copies per batched pass in the ``Evaluation/batched`` mode (coordinates × steps).
+    /// Perturbed copies per batched pass in the ``Evaluation/batched`` mode: ⌊size / steps⌋
+    /// coordinates (at least one) times the steps. The workspace then holds every layer's
+    /// activations for G·B items (≈ 300 MB per worker for the medium ResNet at G = 16, B = 3).
     public var queryBatchSize = 16 {
         didSet { precondition(queryBatchSize >= 1, "queryBatchSize must be ≥ 1") }
     }
@@ -75,7 +78,6 @@ public final class NetworkObjective: ZOObjective {
     private var bufferA: [Float] = []
     private var bufferB: [Float] = []
     private var direct = DirectConvolution()
-    /// f(z_l) of every hidden layer at the base point, with ``FastActivation`` (offsets into one array).
     /// Per layer k: whether a `channelDelta` query on k propagates deltas (every layer from k+2 on
     /// is thin, a direct convolution) or continues as `channelUpdate` (wide layers: recomputing
     /// them in full costs the same GEMMs as convolving deltas, without the extra copy and difference).
@@ -83,6 +85,7 @@ public final class NetworkObjective: ZOObjective {
     /// Δa of the layer inputs that residual blocks add back (skip sources), offsets by layer.
     private let skipDeltas: UnsafeMutableBufferPointer<Float>
     private let skipDeltaOffsets: [Int: Int]
+    /// f(z_l) of every hidden layer at the base point, with ``FastActivation`` (offsets into one array).
     private var fastActivations: [Float] = []
     private var fastOffsets: [Int] = []
 
@@ -227,9 +230,10 @@ public final class NetworkObjective: ZOObjective {
         return losses
     }
 
-    /// ``Evaluation/batched``: runs of consecutive coordinates in one layer, up to
-    /// ``queryBatchSize`` perturbed copies (coordinates × steps) per batched forward pass.
+    /// ``Evaluation/batched``: runs of consecutive coordinates in one layer, ⌊``queryBatchSize`` /
+    /// steps⌋ of them (at least one) per batched forward pass.
     private func batchedLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
+        guard !steps.isEmpty else { return [] }
         var losses = [Double]()
         losses.reserveCapacity(coordinates.count * steps.count)
         let perGroup = max(1, queryBatchSize / steps.count)
