@@ -438,3 +438,10 @@ public final class NetworkObjective: ZOObjective {
         return (loss, gradient)
     }
 }
+
+extension NetworkObjective: BatchedZOObjective {
+    /// In the ``Evaluation/batched`` mode the pool cuts coordinate lists at multiples of
+    /// ``queryBatchSize`` so that thread boundaries do not leave half-empty passes (the losses do
+    /// not depend on the grouping either way); 1 otherwise.
+    public var batchGranularity: Int { evaluation == .batched ? queryBatchSize : 1 }
+}

@@ -113,8 +113,9 @@ public final class QueryPool {
 }
 
 /// An objective that evaluates coordinate queries in batches of a fixed size: the pool cuts the
-/// coordinate list only at multiples of ``batchGranularity`` so batches do not depend on the
-/// thread count.
+/// coordinate list only at multiples of ``batchGranularity``, so batches are the same whatever the
+/// thread count (needed when an objective's losses depend on the grouping; a full-batch speed-up
+/// otherwise, as for ``NetworkObjective``'s batched mode).
 public protocol BatchedZOObjective: ZOObjective {
     /// Coordinates evaluated together in one batch.
     var batchGranularity: Int { get }
