@@ -14,6 +14,26 @@ let coreSuite = BenchmarkSuite(name: "core") {
                                         flops: 2.5 * Double(n * n) * log2(Double(n * n))) {
                 x.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { o in fft.forward(i.baseAddress!, o.baseAddress!) } }
             })
+            if rigor == .estimate {
+                // The inverse (c2r, destroys its input: refilled from a copy each call) and a
+                // 2-field batch, as the solvers call them.
+                let source = spectrum
+                var work = spectrum, y = x.scalars
+                benchmarks.append(Benchmark(name: "irfft2 float \(n)² (estimate, incl. input copy)",
+                                            flops: 2.5 * Double(n * n) * log2(Double(n * n))) {
+                    work.withUnsafeMutableBufferPointer { w in
+                        source.withUnsafeBufferPointer { w.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+                        y.withUnsafeMutableBufferPointer { fft.inverse(w.baseAddress!, $0.baseAddress!) }
+                    }
+                })
+                let batched = RealFFT<Float>.shared(shape: [n, n], batch: 2, rigor: rigor)
+                let x2 = x.scalars + x.scalars
+                var spectrum2 = [Complex<Float>](repeating: .zero, count: 2 * fft.complexCount)
+                benchmarks.append(Benchmark(name: "rfft2 float \(n)² (estimate) batch 2",
+                                            flops: 2 * 2.5 * Double(n * n) * log2(Double(n * n))) {
+                    x2.withUnsafeBufferPointer { i in spectrum2.withUnsafeMutableBufferPointer { o in batched.forward(i.baseAddress!, o.baseAddress!) } }
+                })
+            }
         }
     }
     let n = 256
