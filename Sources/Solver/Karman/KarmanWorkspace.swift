@@ -244,18 +244,7 @@ struct KarmanWorkspace {
 extension KarmanWorkspace {
     /// `state ← p[0..<2HW]` converted to Float64.
     mutating func load<S: TensorScalar>(_ p: UnsafePointer<S>) {
-        let count = state.count
-        state.withUnsafeMutableBufferPointer { out in
-            if S.self == Float.self {
-                let f = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-                for q in 0..<count { out[q] = Double(f[q]) }
-            } else if S.self == Double.self {
-                let d = UnsafeRawPointer(p).assumingMemoryBound(to: Double.self)
-                for q in 0..<count { out[q] = d[q] }
-            } else {
-                for q in 0..<count { out[q] = Double(p[q]) }
-            }
-        }
+        state.withUnsafeMutableBufferPointer { Self.convert(p, into: $0) }
     }
 
     /// `a ← reconstruct(state)`.
@@ -277,16 +266,22 @@ extension KarmanWorkspace {
     /// The `count` scalars at `p` as Float64 (a concrete loop for Float and Double).
     static func load<S: TensorScalar>(_ p: UnsafePointer<S>, count: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: count) { out, initialized in
-            if S.self == Float.self {
-                let f = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-                for q in 0..<count { out[q] = Double(f[q]) }
-            } else if S.self == Double.self {
-                let d = UnsafeRawPointer(p).assumingMemoryBound(to: Double.self)
-                for q in 0..<count { out[q] = d[q] }
-            } else {
-                for q in 0..<count { out[q] = Double(p[q]) }
-            }
+            convert(p, into: out)
             initialized = count
+        }
+    }
+
+    /// `out[q] ← Double(p[q])` for every q of `out` (a concrete loop for Float and Double).
+    private static func convert<S: TensorScalar>(_ p: UnsafePointer<S>, into out: UnsafeMutableBufferPointer<Double>) {
+        let count = out.count
+        if S.self == Float.self {
+            let f = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+            for q in 0..<count { out[q] = Double(f[q]) }
+        } else if S.self == Double.self {
+            let d = UnsafeRawPointer(p).assumingMemoryBound(to: Double.self)
+            for q in 0..<count { out[q] = d[q] }
+        } else {
+            for q in 0..<count { out[q] = Double(p[q]) }
         }
     }
 
