@@ -2,7 +2,7 @@
 // Solver-in-the-loop learning with zeroth-order training.
 //
 // Imports flow one way:
-//   C system libraries -> SOLCore -> Solver, Corrector (never each other) -> ZOTrain -> SOL -> SOLCLI
+//   C system libraries -> SOLCore -> Solver, Corrector, ZOTrain (never each other) -> SOL -> SOLCLI
 import PackageDescription
 
 import Foundation
@@ -50,7 +50,7 @@ let package = Package(
                 swiftSettings: numeric),
         .target(name: "Solver", dependencies: ["SOLCore"], swiftSettings: numeric),
         .target(name: "Corrector", dependencies: ["SOLCore"], swiftSettings: numeric),
-        .target(name: "ZOTrain", dependencies: ["SOLCore", "Corrector"], swiftSettings: numeric),
+        .target(name: "ZOTrain", dependencies: ["SOLCore"], swiftSettings: numeric),
         .target(name: "SOL", dependencies: ["SOLCore", "Solver", "Corrector", "ZOTrain"],
                 swiftSettings: numeric),
         .executableTarget(name: "SOLCLI",

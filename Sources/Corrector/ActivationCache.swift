@@ -18,7 +18,11 @@ public final class ActivationCache: @unchecked Sendable {
     /// The layers the cache was filled for (empty before the first fill).
     public private(set) var layers: [ConvolutionLayer] = []
     /// True once a forward pass has filled the cache.
-    public internal(set) var isFilled = false
+    public internal(set) var isFilled = false {
+        didSet { if isFilled { fills &+= 1 } }
+    }
+    /// Forward passes that filled the cache (tables derived from one fill check it is still current).
+    private(set) var fills = 0
     private var storage: UnsafeMutablePointer<Float>?
     private var capacity = 0
     private var inputOffsets: [Int] = []

@@ -134,68 +134,6 @@ extension Network {
         }
     }
 
-    /// The outputs of G perturbed copies of the network in ONE batched pass (batched ZO queries):
-    /// copy g has parameter `perturbations[g].index` increased by `perturbations[g].delta`, all
-    /// indices in the same layer k; the other parameters are ``parameters``, which must be those
-    /// the cache was filled with. `output` becomes `[G · B, out, H, W]`, copy-major (items
-    /// `g·B ..< (g+1)·B` belong to copy g).
-    ///
-    /// Layers `< k` are reused from the cache; layer k is the cached `z_k` plus each copy's
-    /// rank-one channel update (as in ``forward(perturbingParameter:by:cache:workspace:into:)``);
-    /// layers `k+1 …` run once on the stacked batch of G·B items with the SHARED weights.
-    /// Every item is computed as in a single-copy pass, so copy g equals
-    /// `forward(perturbingParameter:)` up to the rounding of that pass's incremental layer k+1,
-    /// and equals a full forward pass within float rounding of the changed channel.
-    public func forward(perturbing perturbations: [(index: Int, delta: Float)], cache: ActivationCache,
-                        workspace: NetworkWorkspace, into output: inout Tensor<Float>) {
-        cache.checkUsable(for: self)
-        precondition(!perturbations.isEmpty, "no perturbations")
-        let k = layerIndex(ofParameter: perturbations[0].index)
-        precondition(perturbations.allSatisfy { layerIndex(ofParameter: $0.index) == k },
-                     "batched perturbations must all be in one layer")
-        let copies = perturbations.count, layer = layers[k]
-        let (b, h, w) = (cache.batch, cache.height, cache.width), hw = h * w
-        let store = workspace.batchScratch
-        store.prepare(layers: layers, batch: copies * b, height: h, width: w)
-        workspace.prepare(layers: layers, batch: copies * b, height: h, width: w, backward: false)
-        prepareOutput(&output, batch: copies * b, height: h, width: w)
-        // Inputs of layers ≤ k that later layers add as skips are the cached ones, for every copy.
-        for l in (k + 1)..<layers.count {
-            guard let s = layers[l].skipFrom, s <= k else { continue }
-            let count = b * layers[s].inputChannels * hw
-            for g in 0..<copies { (store.inputPointer(s) + g * count).update(from: cache.inputPointer(s), count: count) }
-        }
-        // Layer k: cached z_k plus each copy's channel update.
-        let cout = layer.outputChannels, zCount = b * cout * hw
-        let z = store.preActivationPointer(k)
-        for (g, p) in perturbations.enumerated() {
-            let zg = z + g * zCount
-            zg.update(from: cache.preActivationPointer(k), count: zCount)
-            let o = location(ofParameter: p.index).outputChannel
-            perturbedChannel(ofParameter: p.index, by: p.delta, cache: cache, into: zg + o * hw, itemStride: cout * hw)
-        }
-        output.withUnsafeMutableBufferPointer { outBuffer in
-            let out = outBuffer.baseAddress!
-            guard let activation = layer.activation else {
-                for item in 0..<(copies * b) {
-                    for c in 0..<cout { denormalize(z + (item * cout + c) * hw, out + (item * cout + c) * hw, channel: c, count: hw) }
-                }
-                return
-            }
-            // a_{k+1}: the cached one, with the changed channel recomputed.
-            let next = store.inputPointer(k + 1)
-            for (g, p) in perturbations.enumerated() {
-                (next + g * zCount).update(from: cache.inputPointer(k + 1), count: zCount)
-                let o = location(ofParameter: p.index).outputChannel
-                for i in 0..<b {
-                    let off = g * zCount + (i * cout + o) * hw
-                    activation.apply(z + off, next + off, count: hw)
-                }
-            }
-            propagate(from: k + 1, source: store, store: store, output: out, workspace: workspace)
-        }
-    }
-
     /// The channel update of feature reuse: with parameter `index` (of layer k, output channel o)
     /// increased by `delta`, channel o of z_k becomes `z_k[:, o] + δ · shift(a_k[:, c])` for the
     /// weight W_k[o, c, i, j] (`+ δ` for the bias), O(B·H·W) instead of a convolution. Writes that

@@ -58,6 +58,12 @@ public struct Network: Sendable, Equatable {
     /// Length of ``parameters``.
     public var parameterCount: Int { parameters.count }
 
+    /// The parameter groups the zeroth-order engine masks and prunes (sparse CGE, ZO-GraSP): one
+    /// per ``parameterViews`` entry, named like it; weights are prunable, biases always queried.
+    public var parameterGroups: [ParameterGroup] {
+        parameterViews.map { ParameterGroup(name: $0.name, range: $0.range, isPrunable: $0.kind == .weight) }
+    }
+
     /// The view of one layer's weights or biases.
     public func view(layer: Int, _ kind: ParameterView.Kind) -> ParameterView {
         parameterViews[2 * layer + (kind == .weight ? 0 : 1)]

@@ -6,8 +6,6 @@
 public final class NetworkWorkspace: @unchecked Sendable {
     /// Activations written by passes that do not fill a caller's cache (resumed and perturbed passes).
     public let scratch = ActivationCache()
-    /// Activations of batched perturbed passes (`G` copies × the cached batch).
-    let batchScratch = ActivationCache()
     var cols = FloatBuffer()
     var dcols = FloatBuffer()
     var gradientA = FloatBuffer()

@@ -3,6 +3,8 @@
 // sparse coordinate masks, a deterministic parallel query pool (threads and MPI ranks),
 // optimizers and learning-rate schedules. The estimator only produces a gradient; any optimizer
 // consumes it.
-import SOLCore
-import Corrector
+//
+// Model-agnostic: the engine depends on the core only. An objective is any `ZOObjective`; a model
+// describes its parameters with `ParameterGroup`s (SOLCore). Network-specific feature reuse lives
+// with the network (Corrector), and the objectives that join the two live in SOL.
 @_exported import SOLCore

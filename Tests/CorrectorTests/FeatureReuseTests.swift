@@ -2,7 +2,8 @@ import XCTest
 import Corrector
 
 /// Feature reuse: a forward pass restarted at layer k from the cache equals the full pass bit for
-/// bit; the single-coordinate channel update equals a full pass with the perturbed parameter.
+/// bit; the single-coordinate channel update and channel deltas equal a full pass with the
+/// perturbed parameter.
 final class FeatureReuseTests: XCTestCase {
     static let architectures: [NetworkArchitecture] = [
         .preset(.tiny, padding: .periodic),
@@ -69,6 +70,38 @@ final class FeatureReuseTests: XCTestCase {
                                   "parameter \(i) \(net.location(ofParameter: i)) of \(arch)")
             }
             XCTAssertTrue(try net.forward(x) == base, "the network itself was not modified")
+        }
+    }
+
+    /// Channel deltas (carried through thin layers, the channel update where wide ones follow)
+    /// give the output of a full pass with the perturbed parameter; a parameter of the output
+    /// layer reports its output channel as the only one changed.
+    func testChannelDeltasEqualFullForwardWithPerturbedParameter() throws {
+        var rnd = TestRandom(23)
+        let architectures = Self.architectures + [
+            // Wide layers after k + 1: those queries continue as channel updates.
+            NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 6, 5], kernelSize: 3, padding: .periodic),
+        ]
+        for arch in architectures {
+            let h = arch.oneDimensional ? 1 : 6
+            let net = try Network(architecture: arch, seed: 6, normalization: GradientTests.randomNormalization(arch, &rnd))
+            let x = rnd.tensor([2, arch.inputChannels, h, 7])
+            let cache = ActivationCache(), ws = NetworkWorkspace(), deltas = ChannelDeltaWorkspace()
+            let base = try net.forward(x, cache: cache, workspace: ws)
+            deltas.prepare(net, cache: cache)
+            var out = Tensor<Float>(shape: [1])
+            for v in net.parameterViews {
+                for i in [v.offset, v.offset + v.count / 2, v.offset + v.count - 1] {
+                    var perturbed = net
+                    perturbed.parameters[i] += 0.05
+                    let expected = try perturbed.forward(x)
+                    let changed = net.forward(perturbingParameter: i, by: 0.05, cache: cache, deltas: deltas, workspace: ws, into: &out)
+                    let location = net.location(ofParameter: i)
+                    XCTAssertEqual(changed, location.layer == net.layers.count - 1 ? location.outputChannel : nil)
+                    XCTAssertGreaterThan((expected - base).maxAbs(), 0)
+                    XCTAssertLessThan((out - expected).maxAbs(), 1e-5 * max(1, expected.maxAbs()), "parameter \(i) \(location) of \(arch)")
+                }
+            }
         }
     }
 }

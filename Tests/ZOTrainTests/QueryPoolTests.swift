@@ -23,7 +23,7 @@ final class QueryPoolTests: XCTestCase {
         }
     }
 
-    /// Parts are contiguous, cover every query once, balance the cost and respect granularity.
+    /// Parts are contiguous, cover every query once and balance the cost.
     func testCostBalancedPartition() {
         let costs = (0..<100).map { $0 < 50 ? 3.0 : 1.0 }  // early layers cost more with feature reuse
         let parts = CoordinatePartition.split(costs: costs, parts: 2)
@@ -32,9 +32,8 @@ final class QueryPoolTests: XCTestCase {
         XCTAssertEqual(parts[0].upperBound, parts[1].lowerBound)
         XCTAssertEqual(parts[1].upperBound, 100)
         XCTAssertEqual(parts[0].upperBound, 33, accuracy: 1)  // 33 × 3 ≈ 17 × 3 + 50
-        let aligned = CoordinatePartition.split(costs: costs, parts: 3, granularity: 8)
-        for r in aligned.dropLast() { XCTAssertEqual(r.upperBound % 8, 0) }
-        XCTAssertEqual(aligned.map(\.count).reduce(0, +), 100)
+        let three = CoordinatePartition.split(costs: costs, parts: 3)
+        XCTAssertEqual(three.map(\.count).reduce(0, +), 100)
         let more = CoordinatePartition.split(costs: [1, 1], parts: 4)
         XCTAssertEqual(more.map(\.count).reduce(0, +), 2)
     }

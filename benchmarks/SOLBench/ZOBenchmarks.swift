@@ -1,13 +1,11 @@
 import Foundation
 import SOL
-import Corrector
-import ZOTrain
 
 /// CGE query throughput of the ZO engine on the `tiny`, `small` and `medium` (ResNet) correctors:
-/// a 32 × 64 field (H = 64, W = 32), batch 3, MSE against a target; every evaluation mode
-/// (naive, feature reuse, channel update, channel delta, batched with 16 copies per pass) with 1
-/// and 2 threads. One call queries a fixed sample of coordinates spread evenly over all layers (every
-/// s-th parameter), so the rate is the mean over the network's layer mix.
+/// a 32 × 64 field (H = 64, W = 32), batch 3, MSE against a target (`NetworkObjective`); every
+/// evaluation mode (naive, feature reuse, channel update, channel delta) with 1 and 2 threads.
+/// One call queries a fixed sample of coordinates spread evenly over all layers (every s-th
+/// parameter), so the rate is the mean over the network's layer mix.
 /// `ZO_BENCH_FILTER=substring` keeps only the benchmarks whose name contains it.
 let zoSuite = BenchmarkSuite(name: "zo") {
     let filter = ProcessInfo.processInfo.environment["ZO_BENCH_FILTER"]

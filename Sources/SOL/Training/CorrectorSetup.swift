@@ -5,7 +5,7 @@ import Solver
 /// How a corrector is set up for a dataset: its architecture (inputs = state channels + the
 /// conditioning constant, outputs = state channels, padding matching the solver's boundaries)
 /// and its normalisation statistics fitted on training data. (Parameter groups for sparse CGE
-/// come from ``NetworkObjective/groups(of:)``.)
+/// come from the network: ``Network/parameterGroups``.)
 public enum CorrectorSetup {
     /// Convolution padding matching a scenario's boundaries: periodic domains wrap around, the
     /// wake flow's open/walled boundaries replicate the edge values.

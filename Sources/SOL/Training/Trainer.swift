@@ -254,7 +254,7 @@ public final class Trainer {
 
     /// Layer-wise pruning ratios: from a file, uniform for dense runs, or ZO-GraSP at initialisation.
     static func pruningRatios(_ zo: TrainingConfiguration.ZOOptions, network: Network, pool: QueryPool) throws -> LayerPruningRatios {
-        let groups = NetworkObjective.groups(of: network)
+        let groups = network.parameterGroups
         if let path = zo.pruningRatios { return try LayerPruningRatios.load(from: path, matching: groups) }
         if zo.sparsity == 0 || zo.estimator == "rge" { return .uniform(zo.sparsity, groups: groups) }
         return ZOGraSP(directions: 192, mu: 5e-3, seed: 0).pruningRatios(at: network.parameters, using: pool, groups: groups,
@@ -270,7 +270,7 @@ public final class Trainer {
             let scheme: DifferenceScheme = zo.estimator == "forward" ? .forward : .central
             let coordinates: CoordinateGradientEstimator.Coordinates = zo.sparsity == 0
                 ? .all
-                : .sparse(SparseCoordinateSampler(groups: NetworkObjective.groups(of: network), ratios: ratios,
+                : .sparse(SparseCoordinateSampler(groups: network.parameterGroups, ratios: ratios,
                                                   redrawInterval: zo.redrawInterval, seed: seed))
             return CoordinateGradientEstimator(scheme: scheme, mu: Float(zo.mu), coordinates: coordinates)
         }

@@ -1,14 +1,13 @@
 /// Splits an ordered list of queries into contiguous parts of nearly equal total cost.
 ///
 /// Parts are contiguous so that a worker sees consecutive coordinates (same layer, same cached
-/// features), and their boundaries fall on multiples of `granularity` (an objective's batch
-/// size), so that batched objectives group the same coordinates whatever the number of parts:
+/// features). Every query is answered from the same base point whichever part it falls in, so
 /// results do not depend on the thread or rank count.
 public enum CoordinatePartition {
     /// `parts` contiguous ranges covering `0..<costs.count`, balanced by the prefix sums of
     /// `costs` (DeepZero's forward parallelisation weights coordinates by per-layer cost).
-    public static func split(costs: [Double], parts: Int, granularity: Int = 1) -> [Range<Int>] {
-        precondition(parts >= 1 && granularity >= 1)
+    public static func split(costs: [Double], parts: Int) -> [Range<Int>] {
+        precondition(parts >= 1)
         let n = costs.count
         var prefix = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { prefix[i + 1] = prefix[i] + max(costs[i], 0) }
@@ -16,15 +15,13 @@ public enum CoordinatePartition {
         var bounds = [0]
         for p in 1..<parts {
             let target = total * Double(p) / Double(parts)
-            // First index whose prefix reaches the target, rounded to the granularity.
+            // First index whose prefix reaches the target.
             var lo = bounds.last!, hi = n
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if prefix[mid] < target { lo = mid + 1 } else { hi = mid }
             }
-            var cut = ((lo + granularity / 2) / granularity) * granularity
-            cut = min(max(cut, bounds.last!), n)
-            bounds.append(cut)
+            bounds.append(lo)
         }
         bounds.append(n)
         return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }

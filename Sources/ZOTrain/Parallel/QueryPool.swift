@@ -57,12 +57,11 @@ public final class QueryPool {
         let m = steps.count
         var losses = [Double](repeating: 0, count: coordinates.count * m)
         guard !coordinates.isEmpty else { return losses }
-        let granularity = (workers[0] as? any BatchedZOObjective)?.batchGranularity ?? 1
         let main = workers[0]
         let costs = coordinates.map { main.queryCost(ofCoordinate: $0) }
-        let rankRange = CoordinatePartition.split(costs: costs, parts: ranks, granularity: granularity)[rank]
+        let rankRange = CoordinatePartition.split(costs: costs, parts: ranks)[rank]
         let local = Array(costs[rankRange])
-        let parts = CoordinatePartition.split(costs: local, parts: threads, granularity: granularity)
+        let parts = CoordinatePartition.split(costs: local, parts: threads)
             .map { ($0.lowerBound + rankRange.lowerBound)..<($0.upperBound + rankRange.lowerBound) }
         let box = UnsafeSendable(workers)
         losses.withUnsafeMutableBufferPointer { out in
@@ -110,15 +109,6 @@ public final class QueryPool {
         if n == 1 { body(0); return }
         DispatchQueue.concurrentPerform(iterations: n, execute: body)
     }
-}
-
-/// An objective that evaluates coordinate queries in batches of a fixed size: the pool cuts the
-/// coordinate list only at multiples of ``batchGranularity``, so batches are the same whatever the
-/// thread count (needed when an objective's losses depend on the grouping; a full-batch speed-up
-/// otherwise, as for ``NetworkObjective``'s batched mode).
-public protocol BatchedZOObjective: ZOObjective {
-    /// Coordinates evaluated together in one batch.
-    var batchGranularity: Int { get }
 }
 
 /// Hands a non-Sendable value to worker threads that use disjoint parts of it.

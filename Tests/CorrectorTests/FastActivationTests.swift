@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ZOTrain
+@testable import Corrector
 
 final class FastActivationTests: XCTestCase {
     /// The rational tanh is within a few float32 ulps of libm on [−10, 10], and its differences

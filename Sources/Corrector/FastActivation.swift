@@ -1,6 +1,5 @@
-import Corrector
-
-/// Activations for the perturbation deltas of ``NetworkObjective``: Δa = f(z') − f(z) with the
+/// Activations for the perturbation deltas of channel-delta queries
+/// (``Network/forward(perturbingParameter:by:cache:deltas:workspace:into:)``): Δa = f(z') − f(z) with the
 /// SAME function on both sides, so Δa is exactly 0 where z' = z and the perturbed loss equals
 /// the cached one when nothing changes. For tanh a vectorisable rational approximation (Eigen's
 /// `generic_fast_tanh_float`, max error ~2 ulp, tested against libm) replaces libm's scalar
@@ -42,16 +41,6 @@ enum FastActivation {
             for i in 0..<count { d[i] = tanh(zNew[i]) - fz[i] }
         } else {
             for i in 0..<count { d[i] = activation(zNew[i]) - fz[i] }
-        }
-    }
-
-    /// `d[i] = f(z'[i]) − f(z[i])` over `count` elements.
-    static func difference(_ activation: Activation, _ zNew: UnsafePointer<Float>, _ zOld: UnsafePointer<Float>,
-                           _ d: UnsafeMutablePointer<Float>, count: Int) {
-        if activation == .tanh {
-            for i in 0..<count { d[i] = tanh(zNew[i]) - tanh(zOld[i]) }
-        } else {
-            for i in 0..<count { d[i] = zNew[i] == zOld[i] ? 0 : activation(zNew[i]) - activation(zOld[i]) }
         }
     }
 }

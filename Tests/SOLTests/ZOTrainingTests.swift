@@ -1,6 +1,5 @@
-import Corrector
 import XCTest
-import ZOTrain
+@testable import SOL
 
 /// End to end: the pieces train a corrector with zeroth-order gradients only.
 final class ZOTrainingTests: XCTestCase {
@@ -12,8 +11,8 @@ final class ZOTrainingTests: XCTestCase {
             let objective = TinyProblem.make()
             let pool = QueryPool(objective, threads: 2)
             var theta = objective.parameters
-            let ratios = ZOGraSP(directions: 64, mu: 5e-3, seed: 1).pruningRatios(at: theta, using: pool, groups: objective.groups, sparsity: 0.8)
-            let sampler = SparseCoordinateSampler(groups: objective.groups, ratios: ratios, redrawInterval: 1, seed: 3)
+            let ratios = ZOGraSP(directions: 64, mu: 5e-3, seed: 1).pruningRatios(at: theta, using: pool, groups: objective.network.parameterGroups, sparsity: 0.8)
+            let sampler = SparseCoordinateSampler(groups: objective.network.parameterGroups, ratios: ratios, redrawInterval: 1, seed: 3)
             var cge = CoordinateGradientEstimator(coordinates: .sparse(sampler))
             var sgd = SGD(parameterCount: theta.count, momentum: 0.9, weightDecay: 0)
             let schedule = WarmupSchedule(iterations: 3, then: CosineSchedule(base: 0.1, totalIterations: 27))

@@ -1,6 +1,5 @@
-import Corrector
 import XCTest
-import ZOTrain
+@testable import SOL
 
 /// The tiny corrector (3→8→8→2, 5×5, tanh) on small fields, its target from a "teacher" network.
 enum TinyProblem {
@@ -32,7 +31,7 @@ enum TinyProblem {
 
 final class NetworkObjectiveTests: XCTestCase {
     /// Every evaluation mode gives the losses of full recomputation: `resume` bit for bit,
-    /// `channelUpdate`/`channelDelta`/`batched` within 1e-6 relative (they add δ·a to a cached sum instead
+    /// `channelUpdate`/`channelDelta` within 1e-6 relative (they add δ·a to a cached sum instead
     /// of re-summing the convolution, so the changed activations round differently), for every
     /// activation, padding, residual, 1×1, 1-D and the wide-layer delta path.
     func testFeatureReuseMatchesFullRecomputation() {
@@ -52,11 +51,11 @@ final class NetworkObjectiveTests: XCTestCase {
             let naive = TinyProblem.make(evaluation: .naive, architecture: architecture)
             let theta = naive.parameters
             // Coordinates from every layer's weights and biases.
-            let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
+            let coords = naive.network.parameterGroups.flatMap { g in [g.range.lowerBound, g.range.lowerBound + g.count / 2, g.range.upperBound - 1] }
             let steps: [Float] = [1e-3, -1e-3, 0.05]
             _ = naive.prepare(at: theta)
             let reference = naive.coordinateLosses(coords[...], steps: steps)
-            for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta, .batched] {
+            for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
                 let objective = TinyProblem.make(evaluation: mode, architecture: architecture)
                 XCTAssertEqual(objective.prepare(at: theta), naive.prepare(at: theta))
                 let losses = objective.coordinateLosses(coords[...], steps: steps)
@@ -73,31 +72,6 @@ final class NetworkObjectiveTests: XCTestCase {
         }
     }
 
-    /// Batched queries do not depend on how many copies share a pass: every item of the stacked
-    /// batch is computed exactly as alone, so 1, 2, 4 and 16 copies per pass (batch sizes 1, 5
-    /// and 16 with one or two steps) give bit-identical losses, across layer boundaries inside one
-    /// call (the groups never mix layers).
-    func testBatchedQueriesDoNotDependOnTheBatchSize() {
-        for architecture in [NetworkArchitecture.tiny,
-                             NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [4, 4, 4], kernelSize: 3, residual: true)] {
-            let coordinates = Array(stride(from: 0, to: architecture.parameterCount, by: 7))
-            for steps: [Float] in [[1e-3], [1e-3, -1e-3]] {
-                var results: [[Double]] = []
-                for size in [1, 5, 16] {
-                    let objective = TinyProblem.make(evaluation: .batched, architecture: architecture)
-                    objective.queryBatchSize = size
-                    _ = objective.prepare(at: objective.parameters)
-                    results.append(objective.coordinateLosses(coordinates[...], steps: steps))
-                    XCTAssertEqual((objective.makeWorker() as! NetworkObjective).queryBatchSize, size)
-                    XCTAssertEqual(objective.coordinateLosses(coordinates[...], steps: []), [])
-                }
-                XCTAssertEqual(results[0].count, steps.count * coordinates.count)
-                XCTAssertEqual(results[1], results[0], "\(architecture)")
-                XCTAssertEqual(results[2], results[0], "\(architecture)")
-            }
-        }
-    }
-
     /// CGE at μ = 1e-3 equals the backprop gradient at initialisation (cosine > 0.999), for
     /// forward and central differences.
     func testCGEMatchesBackpropAtInitialisation() {
@@ -107,7 +81,7 @@ final class NetworkObjectiveTests: XCTestCase {
         for scheme in DifferenceScheme.allCases {
             var cge = CoordinateGradientEstimator(scheme: scheme, mu: 1e-3)
             let g = cge.estimate(at: theta, objective: objective).gradient
-            let cosine = Analytic.cosine(g, exact)
+            let cosine = RolloutFixtures.cosine(g, exact)
             print("tiny network at init, \(scheme) CGE μ = 1e-3: cosine to backprop \(cosine)")
             XCTAssertGreaterThan(cosine, 0.999, "\(scheme)")
         }
@@ -127,19 +101,18 @@ final class NetworkObjectiveTests: XCTestCase {
         var results: [String: Double] = [:]
         for (scheme, mu) in [(DifferenceScheme.forward, Float(1e-3)), (.forward, 1e-4)] {
             var cge = CoordinateGradientEstimator(scheme: scheme, mu: mu)
-            results["\(scheme) μ=\(mu)"] = Analytic.cosine(cge.estimate(at: theta, objective: objective).gradient, exact)
+            results["\(scheme) μ=\(mu)"] = RolloutFixtures.cosine(cge.estimate(at: theta, objective: objective).gradient, exact)
         }
         var defaultCGE = CoordinateGradientEstimator()
         XCTAssertEqual(defaultCGE.scheme, .central)
-        let cosine = Analytic.cosine(defaultCGE.estimate(at: theta, objective: objective).gradient, exact)
+        let cosine = RolloutFixtures.cosine(defaultCGE.estimate(at: theta, objective: objective).gradient, exact)
         print("tiny network near minimum, cosine to backprop: default (central μ=\(defaultCGE.mu)) \(cosine), \(results.sorted { $0.key < $1.key })")
         XCTAssertGreaterThan(cosine, 0.99)
     }
 
-    /// 1, 2 and 3 threads give bit-identical gradients with feature reuse (workers own caches)
-    /// and with batched queries (the thread boundaries cut batches differently).
+    /// 1, 2 and 3 threads give bit-identical gradients with feature reuse (workers own caches).
     func testThreadsGiveIdenticalGradients() {
-        for mode in [NetworkObjective.Evaluation.channelDelta, .batched] {
+        for mode in [NetworkObjective.Evaluation.channelUpdate, .channelDelta] {
             let objective = TinyProblem.make(evaluation: mode)
             let theta = objective.parameters
             var cge = CoordinateGradientEstimator()
@@ -157,7 +130,7 @@ final class NetworkObjectiveTests: XCTestCase {
     func testZOGraSPRanksLikeExactGraSP() {
         let objective = TinyProblem.make()
         let theta = objective.parameters
-        let groups = objective.groups
+        let groups = objective.network.parameterGroups
         let sparsity = 0.8
         let exact = ZOGraSP.scores(at: theta, step: 5e-3) { objective.backpropGradient(at: $0).gradient }
         let zo = ZOGraSP(directions: 192, mu: 5e-3, seed: 0).scores(at: theta, using: QueryPool(objective, threads: 2))
@@ -178,7 +151,7 @@ final class NetworkObjectiveOutputLossTests: XCTestCase {
     func testCustomOutputLossWithFeatureReuse() {
         let mse = TinyProblem.make()
         let target = mse.target!
-        let made = Counter()
+        let made = StepCounter()
         func objective(_ mode: NetworkObjective.Evaluation) -> NetworkObjective {
             try! NetworkObjective(network: mse.network, input: mse.input, evaluation: mode) {
                 made.increment()
@@ -194,7 +167,7 @@ final class NetworkObjectiveOutputLossTests: XCTestCase {
         }
         let naive = objective(.naive)
         let theta = naive.parameters
-        let coords = naive.groups.flatMap { g in [g.range.lowerBound, g.range.upperBound - 1] }
+        let coords = naive.network.parameterGroups.flatMap { g in [g.range.lowerBound, g.range.upperBound - 1] }
         _ = naive.prepare(at: theta)
         let reference = naive.coordinateLosses(coords[...], steps: [1e-3, -1e-3])
         for mode in [NetworkObjective.Evaluation.resume, .channelUpdate, .channelDelta] {
@@ -207,11 +180,11 @@ final class NetworkObjectiveOutputLossTests: XCTestCase {
                 }
             }
         }
-        let before = made.value
+        let before = made.count
         var cge = CoordinateGradientEstimator()
         let one = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 1), iteration: 0)
         let two = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 2), iteration: 0)
-        XCTAssertEqual(made.value - before, 3)  // one closure per worker
+        XCTAssertEqual(made.count - before, 3)  // one closure per worker
         XCTAssertEqual(one.gradient.map(\.bitPattern), two.gradient.map(\.bitPattern))
     }
 }
