@@ -37,19 +37,21 @@ public final class RolloutEngine: @unchecked Sendable {
 
     /// The source simulator for a batch composition (built once, then reused).
     public func simulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
-        if let sim = simulators[parameters] { return sim }
-        if simulators.count > 64 { simulators.removeAll() }
-        let sim = try scenario.makeSource(parameters, as: Float.self)
-        simulators[parameters] = sim
-        return sim
+        try Self.reused(parameters, from: &simulators) { try scenario.makeSource(parameters, as: Float.self) }
     }
 
     /// The differentiable source simulator for a batch composition (FO-SOL).
     public func differentiableSimulator(for parameters: [SimulationParameters]) throws -> any DifferentiableSimulator<Float> {
-        if let sim = differentiable[parameters] { return sim }
-        if differentiable.count > 64 { differentiable.removeAll() }
-        let sim = try scenario.makeDifferentiableSource(parameters, as: Float.self)
-        differentiable[parameters] = sim
+        try Self.reused(parameters, from: &differentiable) { try scenario.makeDifferentiableSource(parameters, as: Float.self) }
+    }
+
+    /// The simulator stored under `parameters`, made and stored if missing (at most 65 kept).
+    private static func reused<S>(_ parameters: [SimulationParameters], from store: inout [[SimulationParameters]: S],
+                                  make: () throws -> S) throws -> S {
+        if let sim = store[parameters] { return sim }
+        if store.count > 64 { store.removeAll() }
+        let sim = try make()
+        store[parameters] = sim
         return sim
     }
 
@@ -79,17 +81,43 @@ public final class RolloutEngine: @unchecked Sendable {
     }
 
     /// The rollout loss `L(θ) = 1/n Σ_i ℓ(s̃(t+i), T r(t+i))`. With `firstStep` (= `P(s(t))`,
-    /// which does not depend on θ) the first solver call is skipped.
+    /// which does not depend on θ) the first solver call is skipped; with `firstCorrection` as well
+    /// (= `C_θ(P(s(t)), c)`, e.g. from a feature-reuse query) so is the first corrector call.
     public func loss(_ network: Network, batch: RolloutBatch, lossFunction: RolloutLoss,
-                     firstStep: Tensor<Float>? = nil) throws -> Double {
+                     firstStep: Tensor<Float>? = nil, firstCorrection: Tensor<Float>? = nil) throws -> Double {
+        precondition(firstCorrection == nil || firstStep != nil, "RolloutEngine.loss: a first correction needs the first step")
+        return try unroll(network, batch: batch, lossFunction: lossFunction, simulator: simulator(for: batch.parameters),
+                          firstStep: firstStep, firstCorrection: firstCorrection)
+    }
+
+    /// The unrolled rollout and its loss, the one loop behind ``loss(_:batch:lossFunction:firstStep:firstCorrection:)``
+    /// and ``lossAndGradient(_:batch:lossFunction:flow:)``: `p = P(s̃)` (or `firstStep`),
+    /// `s̃ = p + C_θ([p, c])` (or `p + firstCorrection`), `ℓ` summed in step order, divided by n.
+    /// - Parameters:
+    ///   - caches: filled by corrector call i when given (for backward).
+    ///   - visit: sees every state `s̃(t+1) … s̃(t+n)`.
+    private func unroll(_ network: Network, batch: RolloutBatch, lossFunction: RolloutLoss, simulator: any Simulator<Float>,
+                        firstStep: Tensor<Float>? = nil, firstCorrection: Tensor<Float>? = nil,
+                        caches: [ActivationCache]? = nil, visit: (Tensor<Float>) -> Void = { _ in }) throws -> Double {
         var s = batch.start
         var total = 0.0
         for i in 0..<batch.unroll {
-            let p: Tensor<Float>
-            if i == 0, let firstStep { p = firstStep } else { p = try solverStep(s, parameters: batch.parameters) }
+            var p: Tensor<Float>
+            if i == 0, let firstStep {
+                p = firstStep
+            } else {
+                p = s
+                try simulator.step(&p)
+                solverSteps += 1
+            }
             s = p
-            s += try correction(network, of: p, conditioning: batch.conditioning, cache: nil)
+            if i == 0, let firstCorrection {
+                s += firstCorrection
+            } else {
+                s += try correction(network, of: p, conditioning: batch.conditioning, cache: caches?[i])
+            }
             total += lossFunction.value(s, batch.targets[i])
+            visit(s)
         }
         return total / Double(batch.unroll)
     }
@@ -107,16 +135,7 @@ public final class RolloutEngine: @unchecked Sendable {
         let sim: (any Simulator<Float>) = flow == .throughSolver
             ? try differentiableSimulator(for: batch.parameters) : try simulator(for: batch.parameters)
         var states = [batch.start]  // s̃_0 … s̃_n
-        var total = 0.0
-        for i in 0..<n {
-            var p = states[i]
-            try sim.step(&p)
-            solverSteps += 1
-            var s = p
-            s += try correction(network, of: p, conditioning: batch.conditioning, cache: caches[i])
-            total += lossFunction.value(s, batch.targets[i])
-            states.append(s)
-        }
+        let loss = try unroll(network, batch: batch, lossFunction: lossFunction, simulator: sim, caches: caches) { states.append($0) }
         var gradient = [Float](repeating: 0, count: network.parameterCount)
         var incoming: Tensor<Float>? = nil  // ∂L/∂s̃_i from later steps
         let c = batch.start.shape[1]
@@ -135,7 +154,7 @@ public final class RolloutEngine: @unchecked Sendable {
                 incoming = nil
             }
         }
-        return (total / Double(n), gradient)
+        return (loss, gradient)
     }
 
     /// Adds the first `channels` channels of `x` (`[B, C + k, H, W]`) to `g` (`[B, C, H, W]`).

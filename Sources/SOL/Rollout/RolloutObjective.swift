@@ -32,7 +32,10 @@ public final class RolloutContext: @unchecked Sendable {
 /// shared (``RolloutContext``), and the first corrector call starts from the activations cached at
 /// θ with a channel update (a perturbed weight of layer k changes one output channel of layer k,
 /// ``Network/forward(perturbingParameter:by:cache:workspace:into:)``). The later steps depend on
-/// θ entirely and are recomputed. Coordinates are perturbed in place and restored exactly.
+/// θ entirely and are recomputed. Coordinates are perturbed in place and restored exactly. Every
+/// loss runs the engine's one rollout loop
+/// (``RolloutEngine/loss(_:batch:lossFunction:firstStep:firstCorrection:)``), given the shared
+/// first step and, for coordinate queries and the base point, the first corrector call's output.
 public final class RolloutObjective: ZOObjective, @unchecked Sendable {
     /// This worker's rollout engine (solver workspaces, caches).
     public let engine: RolloutEngine
@@ -65,10 +68,10 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
     public func prepare(at parameters: [Float]) -> Double {
         network.parameters = parameters
         do {
-            let batch = context.batch
             // Fill the cache of the first corrector call: queries restart from it.
-            _ = try engine.correction(network, of: context.firstStep, conditioning: batch.conditioning, cache: baseCache)
-            return try engine.loss(network, batch: batch, lossFunction: lossFunction, firstStep: context.firstStep)
+            let first = try engine.correction(network, of: context.firstStep, conditioning: context.batch.conditioning,
+                                              cache: baseCache)
+            return loss(firstCorrection: first)
         } catch {
             return .nan
         }
@@ -84,7 +87,7 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
                 network.forward(perturbingParameter: j, by: perturbed - original, cache: baseCache,
                                 workspace: engine.workspace, into: &firstOutput)
                 network.parameters[j] = perturbed
-                losses.append(remainingLoss(firstCorrection: firstOutput))
+                losses.append(loss(firstCorrection: firstOutput))
                 network.parameters[j] = original
             }
         }
@@ -96,9 +99,7 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
         defer { network.parameters = base }
         return steps.map { s in
             for i in base.indices { network.parameters[i] = base[i] + s * direction[i] }
-            do {
-                return try engine.loss(network, batch: context.batch, lossFunction: lossFunction, firstStep: context.firstStep)
-            } catch { return .nan }
+            return loss(firstCorrection: nil)
         }
     }
 
@@ -113,20 +114,14 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
         return layerCostSuffix[k] + 2 * Double(context.batch.unroll - 1)
     }
 
-    /// Loss of the rollout whose first corrector output is `firstCorrection` (parameters as set).
-    private func remainingLoss(firstCorrection: Tensor<Float>) -> Double {
-        let batch = context.batch
-        var s = context.firstStep
-        s += firstCorrection
-        var total = lossFunction.value(s, batch.targets[0])
+    /// The rollout loss with the parameters as set, from the shared first solver step and, if
+    /// given, the first corrector call's output (NaN if a solver step fails).
+    private func loss(firstCorrection: Tensor<Float>?) -> Double {
         do {
-            for i in 1..<batch.unroll {
-                let p = try engine.solverStep(s, parameters: batch.parameters)
-                s = p
-                s += try engine.correction(network, of: p, conditioning: batch.conditioning, cache: nil)
-                total += lossFunction.value(s, batch.targets[i])
-            }
-        } catch { return .nan }
-        return total / Double(batch.unroll)
+            return try engine.loss(network, batch: context.batch, lossFunction: lossFunction, firstStep: context.firstStep,
+                                   firstCorrection: firstCorrection)
+        } catch {
+            return .nan
+        }
     }
 }
