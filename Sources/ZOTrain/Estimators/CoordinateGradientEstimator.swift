@@ -53,6 +53,16 @@ public struct CoordinateGradientEstimator: GradientEstimator {
         }
     }
 
+    /// The base point plus one (forward) or two (central) queries per coordinate: all of them,
+    /// the listed ones, or the sparse mask's ``SparseCoordinateSampler/queriedCount``.
+    public func queries(parameterCount: Int) -> Int {
+        switch coordinates {
+        case .all: return scheme.queries(perturbing: parameterCount)
+        case let .list(list): return scheme.queries(perturbing: list.count)
+        case let .sparse(sampler): return scheme.queries(perturbing: sampler.queriedCount)
+        }
+    }
+
     public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) -> GradientEstimate {
         let d = pool.parameterCount
         precondition(parameters.count == d, "CGE: expected \(d) parameters, got \(parameters.count)")
@@ -72,6 +82,6 @@ public struct CoordinateGradientEstimator: GradientEstimator {
                 gradient[j] = Float((losses[2 * i] - losses[2 * i + 1]) / (hPlus + hMinus))
             }
         }
-        return GradientEstimate(gradient: gradient, loss: base, queries: 1 + chosen.count * steps.count)
+        return GradientEstimate(gradient: gradient, loss: base, queries: scheme.queries(perturbing: chosen.count))
     }
 }

@@ -17,6 +17,10 @@ public enum DifferenceScheme: String, Sendable, Codable, CaseIterable {
 
     /// The step sizes queried for a step μ.
     public func steps(_ mu: Float) -> [Float] { self == .forward ? [mu] : [mu, -mu] }
+
+    /// Function evaluations of one estimate over `count` coordinates or directions: the base
+    /// point f(θ) plus one (forward) or two (central) per coordinate or direction.
+    public func queries(perturbing count: Int) -> Int { 1 + count * (self == .forward ? 1 : 2) }
 }
 
 /// Produces a gradient estimate from an objective's losses; any ``Optimizer`` consumes it.
@@ -26,6 +30,9 @@ public enum DifferenceScheme: String, Sendable, Codable, CaseIterable {
 public protocol GradientEstimator {
     /// Estimates ∇f at `parameters`, querying the objective through `pool`.
     mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) -> GradientEstimate
+    /// Function evaluations one estimate spends on `parameterCount` parameters, the base point
+    /// included (``GradientEstimate/queries`` of every estimate): for budgets and time estimates.
+    func queries(parameterCount: Int) -> Int
 }
 
 extension GradientEstimator {

@@ -52,6 +52,9 @@ public struct RandomGradientEstimator: GradientEstimator {
         }
     }
 
+    /// The base point plus one (forward) or two (central) queries per direction, whatever d is.
+    public func queries(parameterCount: Int) -> Int { scheme.queries(perturbing: directions) }
+
     public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) -> GradientEstimate {
         let d = pool.parameterCount
         precondition(parameters.count == d)
@@ -72,6 +75,6 @@ public struct RandomGradientEstimator: GradientEstimator {
             for i in 0..<d { sum[i] += slope * Double(u[i]) }
         }
         let gradient = sum.map { Float($0 * phi / Double(q)) }
-        return GradientEstimate(gradient: gradient, loss: base, queries: 1 + q * steps.count)
+        return GradientEstimate(gradient: gradient, loss: base, queries: scheme.queries(perturbing: q))
     }
 }
