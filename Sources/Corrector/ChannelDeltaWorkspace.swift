@@ -50,10 +50,13 @@ public final class ChannelDeltaWorkspace: @unchecked Sendable {
             fastOffsets.append(total)
             if l.activation != nil { total += l.outputChannels * n }
         }
-        offsets.changed = total
-        offsets.preActivation = offsets.changed + n
-        offsets.inputDelta = offsets.preActivation + widest * n
-        offsets.skipDeltas = offsets.inputDelta + widest * n
+        // Regions start 64 floats apart modulo 4 KiB when planes are whole pages, so that the
+        // streams of one loop (z', f(z), Δa) do not alias in the store buffer (4K aliasing).
+        let gap = 64
+        offsets.changed = total + gap
+        offsets.preActivation = offsets.changed + n + gap
+        offsets.inputDelta = offsets.preActivation + widest * n + gap
+        offsets.skipDeltas = offsets.inputDelta + widest * n + gap
         total = 0
         skipDeltaOffsets = [Int?](repeating: nil, count: layers.count)
         for source in Set(layers.compactMap(\.skipFrom)).sorted() {
