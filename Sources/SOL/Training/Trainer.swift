@@ -99,10 +99,14 @@ public final class Trainer {
         let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset)
         let fingerprint = try dataset.trainingFingerprint()
         if exists && resume {
-            let checkpoint = try Checkpoint.read(from: output, expecting: architecture)
+            let checkpoint = try Checkpoint.read(from: output)
             let stored = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: output)
             try Trainer.checkResumable(stored, step: checkpoint.step, configuration: configuration, dataset: dataset,
                                        fingerprint: fingerprint, path: output)
+            let differences = checkpoint.network.architecture.differences(from: architecture)
+            guard differences.isEmpty else {
+                throw SOLError.resumeMismatch(path: output, reason: "its network differs (\(differences.joined(separator: "; ")))")
+            }
             network = checkpoint.network
             optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
             do { try optimizer.load(state: checkpoint.optimizerState) } catch {
@@ -180,8 +184,23 @@ public final class Trainer {
     /// Runs until `configuration.iterations` (or stops early after iteration `stop`, leaving a
     /// checkpoint to resume from, as a killed run would), calling `progress` after every iteration.
     /// A finished run returns its summary without training or writing anything.
+    ///
+    /// When a new run fails before its first checkpoint (a divergence, a full disk), the log it
+    /// started is removed: it leaves nothing behind. Once a checkpoint exists it is kept, with
+    /// its log, so `--resume` can continue after the cause is fixed.
     @discardableResult
     public func run(stoppingAfter stop: Int? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
+        do {
+            return try train(stoppingAfter: stop, progress: progress)
+        } catch {
+            if writesFiles && !resumed && !FileManager.default.fileExists(atPath: output), let log {
+                try? FileManager.default.removeItem(atPath: log.path)
+            }
+            throw error
+        }
+    }
+
+    private func train(stoppingAfter stop: Int?, progress: (TrainingProgress) -> Void) throws -> TrainingSummary {
         let end = min(stop ?? configuration.iterations, configuration.iterations)
         let alreadyFinished = isFinished
         let start = Date()
