@@ -50,7 +50,7 @@ struct SOLCommand: ParsableCommand {
         switch error {
         case let error as SOLError:
             switch error {
-            case .invalidOption, .invalidConfiguration, .outputIsInput, .checkpointExists, .resumeMismatch:
+            case .invalidOption, .invalidConfiguration, .outputIsInput, .outputIsDirectory, .checkpointExists, .resumeMismatch:
                 return ValidationError(error.description)
             default:
                 return RuntimeFailure(message: error.description)

@@ -70,6 +70,8 @@ public final class Trainer {
     private let writesFiles: Bool
     /// True when the run continued from a checkpoint.
     public let resumed: Bool
+    /// Checkpoints this object wrote.
+    private var checkpointsWritten = 0
 
     /// Prepares a run writing its checkpoint to `output` (and the log beside it).
     /// - Parameters:
@@ -186,14 +188,15 @@ public final class Trainer {
     /// A finished run returns its summary without training or writing anything.
     ///
     /// When a new run fails before its first checkpoint (a divergence, a full disk), the log it
-    /// started is removed: it leaves nothing behind. Once a checkpoint exists it is kept, with
+    /// started is removed: it leaves nothing behind (with `overwrite`, a previous run's
+    /// checkpoint stays until the first checkpoint of the new run replaces it). Once a checkpoint exists it is kept, with
     /// its log, so `--resume` can continue after the cause is fixed.
     @discardableResult
     public func run(stoppingAfter stop: Int? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
         do {
             return try train(stoppingAfter: stop, progress: progress)
         } catch {
-            if writesFiles && !resumed && !FileManager.default.fileExists(atPath: output), let log {
+            if writesFiles && !resumed && checkpointsWritten == 0, let log {
                 try? FileManager.default.removeItem(atPath: log.path)
             }
             throw error
@@ -260,6 +263,7 @@ public final class Trainer {
         let checkpoint = Checkpoint(network: network, optimizerState: optimizer.state, step: iteration,
                                     trainingConfiguration: try metadata.json())
         try checkpoint.write(to: output, overwrite: true)
+        checkpointsWritten += 1
     }
 
     /// Queries per iteration of the configured method (0 for first-order methods): a budget check.

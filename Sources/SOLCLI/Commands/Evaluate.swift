@@ -18,7 +18,9 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1 (got \(steps))") }
         if let rollouts {
-            try asUsageError { try OutputGuard.refuseSameFile(output: rollouts, inputs: [("--data", data)] + models.map { ("--model", $0) }) }
+            try asUsageError {
+                try OutputGuard.check(output: rollouts, option: "--rollouts", inputs: [("--data", data)] + models.map { ("--model", $0) })
+            }
         }
     }
 

@@ -60,6 +60,7 @@ struct Generate: ParsableCommand {
         if let factor, factor > 64 { throw ValidationError("--factor must be at most 64 (got \(factor))") }
         if let factor, factor < 2 { throw ValidationError("--factor must be at least 2 (got \(factor))") }
         if let dt, !(dt > 0) { throw ValidationError("--dt must be positive (got \(dt))") }
+        try asUsageError { try OutputGuard.refuseDirectory(out, option: "--out") }
         if FileManager.default.fileExists(atPath: out) && !overwrite {
             throw ValidationError("\(out) already exists; pass --overwrite to replace it")
         }

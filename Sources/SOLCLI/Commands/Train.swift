@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
         }
         _ = try asUsageError { try resolvedConfiguration() }
         try asUsageError {
-            try OutputGuard.refuseSameFile(output: out, inputs: [("--data", data)] + (config.map { [("--config", $0)] } ?? []))
+            try OutputGuard.check(output: out, option: "--out", inputs: [("--data", data)] + (config.map { [("--config", $0)] } ?? []))
         }
     }
 

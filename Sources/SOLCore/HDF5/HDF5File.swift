@@ -134,7 +134,9 @@ public final class HDF5File: @unchecked Sendable {
             if !committed {
                 committed = true
                 guard Foundation.rename(workingPath, path) == 0 else {
-                    throw CoreError.io(operation: "rename \(workingPath) to", path: path, reason: String(cString: strerror(errno)))
+                    let reason = String(cString: strerror(errno))
+                    if !resumable { try? FileManager.default.removeItem(atPath: workingPath) }
+                    throw CoreError.io(operation: "rename \(workingPath) to", path: path, reason: reason)
                 }
             }
         }
