@@ -21,6 +21,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case resumeMismatch(path: String, reason: String)
     /// An output path names one of the command's inputs.
     case outputIsInput(option: String, path: String)
+    /// An output path names an existing directory.
+    case outputIsDirectory(option: String, path: String)
     /// Another running `sol` process writes this output.
     case outputBusy(path: String)
 
@@ -47,6 +49,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "cannot resume from \(path): \(reason); start a new run with --overwrite"
         case let .outputIsInput(option, path):
             return "the output \(path) is the \(option) input; writing it would destroy the input: choose another output path"
+        case let .outputIsDirectory(option, path):
+            return "\(option) \(path) is a directory; give a file path, e.g. \(path)/out.h5"
         case let .outputBusy(path):
             return "\(path) is being written by another running sol process (lock \(path).lock); wait for it or choose another output"
         }
