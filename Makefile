@@ -57,9 +57,11 @@ test-swift:
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test $(SWIFT_TEST_FLAGS) --skip-build
 
-# ZO queries split across 2 MPI ranks give the single-process gradient bit for bit.
+# ZO queries split across 2 and 3 MPI ranks give the single-process gradient bit for bit; ranks
+# given other data or options, or a failing rank, end the whole job with one message.
 test-mpi:
 	scripts/test_mpi.sh 2
+	scripts/test_mpi.sh 3
 
 # Python ecosystem checks: files written by the Swift code are read with h5py.
 test-python: venv

@@ -23,6 +23,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case outputIsInput(option: String, path: String)
     /// An output path names an existing directory.
     case outputIsDirectory(option: String, path: String)
+    /// MPI ranks of one job were given different options or data.
+    case ranksDisagree(details: [String])
     /// Another running `sol` process writes this output.
     case outputBusy(path: String)
 
@@ -51,6 +53,9 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "the output \(path) is the \(option) input; writing it would destroy the input: choose another output path"
         case let .outputIsDirectory(option, path):
             return "\(option) \(path) is a directory; give a file path, e.g. \(path)/out.h5"
+        case let .ranksDisagree(details):
+            return "the MPI ranks disagree with rank 0 — " + details.joined(separator: "; ")
+                + "; give every rank the same options and the same dataset content"
         case let .outputBusy(path):
             return "\(path) is being written by another running sol process (lock \(path).lock); wait for it or choose another output"
         }

@@ -43,6 +43,25 @@ struct SOLCommand: ParsableCommand {
         }
     }
 
+    /// The collective failure path of an MPI job: an error on one rank must end every rank,
+    /// promptly, with that rank's message, even while the others wait in a collective call.
+    /// An error every rank raised together (the ranks disagree) is printed once, by rank 0, and
+    /// every rank exits normally; any other error is printed with its rank and host, and the
+    /// job is aborted (`MPI_Abort`: `mpirun` ends every rank within moments).
+    static func endDistributedJob(_ error: any Error) -> Never {
+        let verbose = CommandLine.arguments.contains("--verbose")
+        let failure = userFacing(error, verbose: verbose)
+        let code = failure is ValidationError ? usageError : 1
+        let message = (failure as? ValidationError)?.message ?? "\(failure)"
+        if case SOLError.ranksDisagree? = error as? SOLError {
+            if MPI.rank == 0 { FileHandle.standardError.write(Data("Error: \(message)\n".utf8)) }
+            MPI.finalize()
+            Foundation.exit(code)
+        }
+        FileHandle.standardError.write(Data("Error: rank \(MPI.rank) of \(MPI.size) on \(MPI.hostName): \(message)\n".utf8))
+        MPI.abort(code: code)
+    }
+
     /// The error as the user sees it: option and output-path errors become usage errors (exit
     /// 64, with the usage line); everything else is a runtime failure (exit 1) with a one-line
     /// message, or HDF5's whole error stack with `--verbose`.

@@ -96,39 +96,57 @@ public final class Trainer {
                                          + "training windows of \(dataset.path) at unroll \(unroll); use at most \(sampler.windowCount)")
         }
 
-        let exists = FileManager.default.fileExists(atPath: output)
-        if exists && !resume && !overwrite { throw SOLError.checkpointExists(path: output) }
         let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset)
         let fingerprint = try dataset.trainingFingerprint()
-        if exists && resume {
-            let checkpoint = try Checkpoint.read(from: output)
-            let stored = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: output)
-            try Trainer.checkResumable(stored, step: checkpoint.step, configuration: configuration, dataset: dataset,
-                                       fingerprint: fingerprint, path: output)
-            let differences = checkpoint.network.architecture.differences(from: architecture)
-            guard differences.isEmpty else {
-                throw SOLError.resumeMismatch(path: output, reason: "its network differs (\(differences.joined(separator: "; ")))")
+        // Under MPI every rank checks its options and data against rank 0's; only rank 0 looks at
+        // the output file, and every rank starts from rank 0's state.
+        if distributed { try RankAgreement.check(configuration: configuration, fingerprint: fingerprint) }
+        var state: RankAgreement.State
+        if !distributed || MPI.rank == 0 {
+            let exists = FileManager.default.fileExists(atPath: output)
+            if exists && !resume && !overwrite { throw SOLError.checkpointExists(path: output) }
+            if exists && resume {
+                let checkpoint = try Checkpoint.read(from: output)
+                var stored = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: output)
+                try Trainer.checkResumable(stored, step: checkpoint.step, configuration: configuration, dataset: dataset,
+                                           fingerprint: fingerprint, path: output)
+                let differences = checkpoint.network.architecture.differences(from: architecture)
+                guard differences.isEmpty else {
+                    throw SOLError.resumeMismatch(path: output, reason: "its network differs (\(differences.joined(separator: "; ")))")
+                }
+                stored.configuration = configuration
+                stored.datasetFingerprint = fingerprint
+                state = .init(parameters: checkpoint.network.parameters, normalization: checkpoint.network.normalization,
+                              optimizerState: checkpoint.optimizerState, iteration: checkpoint.step, resumed: true, metadata: stored)
+            } else {
+                let normalization = try CorrectorSetup.normalization(dataset: dataset, seed: configuration.seed)
+                let initial = try Network(architecture: architecture, seed: configuration.seed, normalization: normalization)
+                let metadata = CheckpointMetadata(method: configuration.method, scenario: dataset.scenario.name,
+                                                  channels: dataset.channels, conditioningParameter: dataset.scenario.conditioningParameter,
+                                                  dataset: dataset.path, datasetFingerprint: fingerprint, configuration: configuration,
+                                                  pruningRatios: nil, elapsedSeconds: 0, queries: 0)
+                state = .init(parameters: initial.parameters, normalization: normalization, optimizerState: [:], iteration: 0,
+                              resumed: false, metadata: metadata)
             }
-            network = checkpoint.network
-            optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
-            do { try optimizer.load(state: checkpoint.optimizerState) } catch {
+        } else {
+            // Filled by rank 0's broadcast below.
+            state = .init(parameters: [], normalization: Normalization(inputMean: [], inputScale: [], outputMean: [], outputScale: []),
+                          optimizerState: [:], iteration: 0, resumed: false,
+                          metadata: CheckpointMetadata(method: configuration.method, scenario: "", channels: [], conditioningParameter: "",
+                                                       dataset: "", configuration: configuration, pruningRatios: nil,
+                                                       elapsedSeconds: 0, queries: 0))
+        }
+        if distributed { state = try RankAgreement.broadcast(state) }
+        network = try Network(architecture: architecture, parameters: state.parameters, normalization: state.normalization)
+        optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
+        if state.resumed {
+            do { try optimizer.load(state: state.optimizerState) } catch {
                 throw SOLError.resumeMismatch(path: output, reason: "its optimizer state does not fit --optimizer \(configuration.optimizer.kind.rawValue) (\(error))")
             }
-            iteration = checkpoint.step
-            metadata = stored
-            metadata.configuration = configuration
-            metadata.datasetFingerprint = fingerprint
-            resumed = true
-        } else {
-            let normalization = try CorrectorSetup.normalization(dataset: dataset, seed: configuration.seed)
-            network = try Network(architecture: architecture, seed: configuration.seed, normalization: normalization)
-            optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
-            metadata = CheckpointMetadata(method: configuration.method, scenario: dataset.scenario.name,
-                                          channels: dataset.channels, conditioningParameter: dataset.scenario.conditioningParameter,
-                                          dataset: dataset.path, datasetFingerprint: fingerprint, configuration: configuration,
-                                          pruningRatios: nil, elapsedSeconds: 0, queries: 0)
-            resumed = false
         }
+        iteration = state.iteration
+        metadata = state.metadata
+        resumed = state.resumed
         schedule = configuration.makeSchedule()
         let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
         switch configuration.method {

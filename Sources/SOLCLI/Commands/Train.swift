@@ -78,9 +78,14 @@ struct Train: ParsableCommand {
         if mpi { try MPI.initialize() }
         defer { if mpi { MPI.finalize() } }
         BLAS.setThreads(1)
-        let summary = try TrainCommandRunner.train(data: data, out: out, configuration: configuration,
+        let summary: TrainingSummary
+        do {
+            summary = try TrainCommandRunner.train(data: data, out: out, configuration: configuration,
                                                    resume: resume, overwrite: overwrite, distributed: mpi,
                                                    quiet: mpi && MPI.rank != 0)
+        } catch where mpi && MPI.size > 1 {
+            SOLCommand.endDistributedJob(error)
+        }
         if !mpi || MPI.rank == 0 {
             if summary.alreadyFinished {
                 print(String(format: "%@: %@ is finished (%d of %d iterations, final loss %.4g); nothing to do",
