@@ -191,7 +191,7 @@ final class ProgressTests: XCTestCase {
         func append(_ s: String) { lock.withLock { text += s } }
     }
 
-    func testPlainLinesAtEveryTenthWhenNotATerminal() {
+    func testPlainLinesAtEveryTenthWhenNotATerminal() throws {
         let lines = Lines()
         let progress = Progress(total: 40, label: "gen", unit: "frames", isTerminal: false, write: { lines.append($0) })
         for _ in 0..<40 { progress.advance() }
@@ -203,7 +203,7 @@ final class ProgressTests: XCTestCase {
         XCTAssertFalse(lines.text.contains("\r"))
     }
 
-    func testABarOnATerminal() {
+    func testABarOnATerminal() throws {
         let lines = Lines()
         let progress = Progress(total: 4, label: "gen", isTerminal: true, write: { lines.append($0) })
         progress.advance(by: 4)

@@ -48,7 +48,7 @@ final class GradientDiagnosticTests: XCTestCase {
         XCTAssertGreaterThan(row.cosineZOvsFO, 0.99)
     }
 
-    func testCosineAndNorm() {
+    func testCosineAndNorm() throws {
         XCTAssertEqual(GradientDiagnostic.cosine([1, 0], [0, 2]), 0, accuracy: 1e-15)
         XCTAssertEqual(GradientDiagnostic.cosine([1, 1], [-2, -2]), -1, accuracy: 1e-15)
         XCTAssertEqual(GradientDiagnostic.norm([3, 4]), 5, accuracy: 1e-15)

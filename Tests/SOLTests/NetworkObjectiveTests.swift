@@ -34,7 +34,7 @@ final class NetworkObjectiveTests: XCTestCase {
     /// `channelUpdate`/`channelDelta` within 1e-6 relative (they add δ·a to a cached sum instead
     /// of re-summing the convolution, so the changed activations round differently), for every
     /// activation, padding, residual, 1×1, 1-D and the wide-layer delta path.
-    func testFeatureReuseMatchesFullRecomputation() {
+    func testFeatureReuseMatchesFullRecomputation() throws {
         let architectures: [NetworkArchitecture] = [
             .tiny,
             .preset(.tiny, activation: .leakyReLU(slope: 0.1), padding: .periodic),
@@ -74,13 +74,13 @@ final class NetworkObjectiveTests: XCTestCase {
 
     /// CGE at μ = 1e-3 equals the backprop gradient at initialisation (cosine > 0.999), for
     /// forward and central differences.
-    func testCGEMatchesBackpropAtInitialisation() {
+    func testCGEMatchesBackpropAtInitialisation() throws {
         let objective = TinyProblem.make()
         let theta = objective.parameters
         let exact = objective.backpropGradient(at: theta).gradient
         for scheme in DifferenceScheme.allCases {
             var cge = CoordinateGradientEstimator(scheme: scheme, mu: 1e-3)
-            let g = cge.estimate(at: theta, objective: objective).gradient
+            let g = try cge.estimate(at: theta, objective: objective).gradient
             let cosine = RolloutFixtures.cosine(g, exact)
             print("tiny network at init, \(scheme) CGE μ = 1e-3: cosine to backprop \(cosine)")
             XCTAssertGreaterThan(cosine, 0.999, "\(scheme)")
@@ -89,7 +89,7 @@ final class NetworkObjectiveTests: XCTestCase {
 
     /// Near a minimum (the student trained by backprop + Adam until the loss fell ~100×), the
     /// default estimator (central, μ = 1e-3) in float32 keeps cosine > 0.99 to backprop.
-    func testDefaultEstimatorNearMinimum() {
+    func testDefaultEstimatorNearMinimum() throws {
         // More outputs (3 · 2 · 24 · 20 = 2880) than parameters (2618) and a noisy target: the
         // minimum is not an exact fit.
         let objective = TinyProblem.make(batch: 3, height: 24, width: 20)
@@ -101,24 +101,24 @@ final class NetworkObjectiveTests: XCTestCase {
         var results: [String: Double] = [:]
         for (scheme, mu) in [(DifferenceScheme.forward, Float(1e-3)), (.forward, 1e-4)] {
             var cge = CoordinateGradientEstimator(scheme: scheme, mu: mu)
-            results["\(scheme) μ=\(mu)"] = RolloutFixtures.cosine(cge.estimate(at: theta, objective: objective).gradient, exact)
+            results["\(scheme) μ=\(mu)"] = RolloutFixtures.cosine(try cge.estimate(at: theta, objective: objective).gradient, exact)
         }
         var defaultCGE = CoordinateGradientEstimator()
         XCTAssertEqual(defaultCGE.scheme, .central)
-        let cosine = RolloutFixtures.cosine(defaultCGE.estimate(at: theta, objective: objective).gradient, exact)
+        let cosine = RolloutFixtures.cosine(try defaultCGE.estimate(at: theta, objective: objective).gradient, exact)
         print("tiny network near minimum, cosine to backprop: default (central μ=\(defaultCGE.mu)) \(cosine), \(results.sorted { $0.key < $1.key })")
         XCTAssertGreaterThan(cosine, 0.99)
     }
 
     /// 1, 2 and 3 threads give bit-identical gradients with feature reuse (workers own caches).
-    func testThreadsGiveIdenticalGradients() {
+    func testThreadsGiveIdenticalGradients() throws {
         for mode in [NetworkObjective.Evaluation.channelUpdate, .channelDelta] {
             let objective = TinyProblem.make(evaluation: mode)
             let theta = objective.parameters
             var cge = CoordinateGradientEstimator()
-            let one = cge.estimate(at: theta, using: QueryPool(objective, threads: 1), iteration: 0)
+            let one = try cge.estimate(at: theta, using: QueryPool(objective, threads: 1), iteration: 0)
             for threads in [2, 3] {
-                let many = cge.estimate(at: theta, using: QueryPool(objective, threads: threads), iteration: 0)
+                let many = try cge.estimate(at: theta, using: QueryPool(objective, threads: threads), iteration: 0)
                 XCTAssertEqual(one.gradient.map(\.bitPattern), many.gradient.map(\.bitPattern), "\(mode), \(threads) threads")
                 XCTAssertEqual(one.loss, many.loss)
             }
@@ -127,13 +127,13 @@ final class NetworkObjectiveTests: XCTestCase {
 
     /// ZO-GraSP keeps much the same weights as exact GraSP (Hg from backprop gradients) on the
     /// tiny network at initialisation: the kept-set overlap beats random pruning (= 1 − sparsity).
-    func testZOGraSPRanksLikeExactGraSP() {
+    func testZOGraSPRanksLikeExactGraSP() throws {
         let objective = TinyProblem.make()
         let theta = objective.parameters
         let groups = objective.network.parameterGroups
         let sparsity = 0.8
         let exact = ZOGraSP.scores(at: theta, step: 5e-3) { objective.backpropGradient(at: $0).gradient }
-        let zo = ZOGraSP(directions: 192, mu: 5e-3, seed: 0).scores(at: theta, using: QueryPool(objective, threads: 2))
+        let zo = try ZOGraSP(directions: 192, mu: 5e-3, seed: 0).scores(at: theta, using: QueryPool(objective, threads: 2))
         let keptExact = Set(LayerPruningRatios.keptCoordinates(scores: exact, groups: groups, sparsity: sparsity))
         let keptZO = Set(LayerPruningRatios.keptCoordinates(scores: zo, groups: groups, sparsity: sparsity))
         let overlap = Double(keptExact.intersection(keptZO).count) / Double(keptExact.count)
@@ -148,7 +148,7 @@ final class NetworkObjectiveOutputLossTests: XCTestCase {
     /// A custom output loss (here a nonlinear stand-in for "continue the rollout from the corrected
     /// state": L = mean((y + y²/4 − t)²)) gets the same feature reuse: every mode agrees with full
     /// recomputation (resume bit for bit), and each worker thread gets its own closure.
-    func testCustomOutputLossWithFeatureReuse() {
+    func testCustomOutputLossWithFeatureReuse() throws {
         let mse = TinyProblem.make()
         let target = mse.target!
         let made = StepCounter()
@@ -182,8 +182,8 @@ final class NetworkObjectiveOutputLossTests: XCTestCase {
         }
         let before = made.count
         var cge = CoordinateGradientEstimator()
-        let one = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 1), iteration: 0)
-        let two = cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 2), iteration: 0)
+        let one = try cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 1), iteration: 0)
+        let two = try cge.estimate(at: theta, using: QueryPool(objective(.channelDelta), threads: 2), iteration: 0)
         XCTAssertEqual(made.count - before, 3)  // one closure per worker
         XCTAssertEqual(one.gradient.map(\.bitPattern), two.gradient.map(\.bitPattern))
     }

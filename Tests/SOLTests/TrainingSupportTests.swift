@@ -43,7 +43,7 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertEqual(try TrainingConfiguration.load(path), config)
     }
 
-    func testValidationNamesTheOption() {
+    func testValidationNamesTheOption() throws {
         var config = TrainingConfiguration()
         config.zo.sparsity = 1
         XCTAssertThrowsError(try config.validate()) { error in
@@ -55,7 +55,7 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertEqual(config.effectiveUnroll, 1)
     }
 
-    func testMAEStatisticsAndGapClosure() {
+    func testMAEStatisticsAndGapClosure() throws {
         let src = MethodEvaluation(name: "SRC", model: nil, errorBySimulationAndStep: [[0.1, 0.3], [0.2, 0.2]])
         let fo = MethodEvaluation(name: "FO-SOL", model: "fo.h5", errorBySimulationAndStep: [[0.05, 0.05], [0.1, 0.1]])
         let zo = MethodEvaluation(name: "ZO-SOL", model: "zo.h5", errorBySimulationAndStep: [[0.1, 0.1], [0.1, 0.1]])

@@ -12,15 +12,22 @@ final class DistributedTests: XCTestCase {
         let d = 41
         let theta = Analytic.randomParameters(d, seed: 5)
         var cge = CoordinateGradientEstimator()
-        let local = cge.estimate(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth)), iteration: 0)
+        let local = try cge.estimate(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth)), iteration: 0)
         let distributedPool = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth), threads: 2, distributed: true)
-        let distributed = cge.estimate(at: theta, using: distributedPool, iteration: 0)
+        let distributed = try cge.estimate(at: theta, using: distributedPool, iteration: 0)
         XCTAssertEqual(local.gradient.map(\.bitPattern), distributed.gradient.map(\.bitPattern))
         XCTAssertLessThan(distributedPool.queryCount, 2 * d)  // this rank did only its share
         var rge = RandomGradientEstimator(directions: 6, seed: 1)
-        let r1 = rge.estimate(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth)), iteration: 3)
-        let r2 = rge.estimate(at: theta, using: distributedPool, iteration: 3)
+        let r1 = try rge.estimate(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth)), iteration: 3)
+        let r2 = try rge.estimate(at: theta, using: distributedPool, iteration: 3)
         XCTAssertEqual(r1.gradient.map(\.bitPattern), r2.gradient.map(\.bitPattern))
+        // Fewer coordinates than ranks × threads: the ± queries of a coordinate go to different
+        // workers, on different ranks; the estimate is still the local one.
+        var few = CoordinateGradientEstimator(scheme: .central, mu: 1e-3, coordinates: .list([7]))
+        let fewLocal = try few.estimate(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth)), iteration: 0)
+        let fewDistributed = try few.estimate(at: theta, using: distributedPool, iteration: 0)
+        XCTAssertEqual(fewLocal.gradient.map(\.bitPattern), fewDistributed.gradient.map(\.bitPattern))
+        XCTAssertNotNil(distributedPool.measuredCosts)
         print("rank \(MPI.rank)/\(MPI.size): distributed CGE and RGE equal the local ones")
     }
 }

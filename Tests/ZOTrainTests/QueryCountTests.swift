@@ -5,7 +5,7 @@ final class QueryCountTests: XCTestCase {
     /// Every estimator reports the queries of an estimate before making it (no downcasts needed):
     /// `queries(parameterCount:)` equals the `queries` of the estimate itself, and the pool counts
     /// the same number of evaluations (dense, listed and sparse CGE, forward and central; RGE).
-    func testEstimatorsReportTheirQueriesPerEstimate() {
+    func testEstimatorsReportTheirQueriesPerEstimate() throws {
         let d = 40
         let groups = [ParameterGroup(name: "w", range: 0..<30, isPrunable: true),
                       ParameterGroup(name: "b", range: 30..<40, isPrunable: false)]
@@ -22,7 +22,7 @@ final class QueryCountTests: XCTestCase {
         for (i, var estimator) in estimators.enumerated() {
             let pool = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth))
             let reported = estimator.queries(parameterCount: d)
-            let estimate = estimator.estimate(at: theta, using: pool, iteration: 3)
+            let estimate = try estimator.estimate(at: theta, using: pool, iteration: 3)
             XCTAssertEqual(reported, expected[i], "\(estimator)")
             XCTAssertEqual(estimate.queries, reported, "\(estimator)")
             XCTAssertEqual(pool.queryCount, reported, "\(estimator)")

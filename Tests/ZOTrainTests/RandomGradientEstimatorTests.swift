@@ -4,7 +4,7 @@ import ZOTrain
 final class RandomGradientEstimatorTests: XCTestCase {
     /// On a quadratic, central RGE is unbiased; its error shrinks like √(d/q): quadrupling q
     /// halves the mean error (asserted loosely, 1.6–2.5×, averaged over 8 seeds × 2 laws).
-    func testErrorShrinksLikeInverseSquareRootOfQ() {
+    func testErrorShrinksLikeInverseSquareRootOfQ() throws {
         let d = 40
         let (a, b) = Analytic.quadratic(d: d, seed: 7)
         let f: ([Float]) -> Double = { Analytic.quadraticLoss(a, b, $0) }
@@ -17,7 +17,7 @@ final class RandomGradientEstimatorTests: XCTestCase {
             for seed in 0..<8 {
                 for distribution in [RandomGradientEstimator.Distribution.gaussian, .sphere] {
                     var rge = RandomGradientEstimator(directions: q, mu: 1e-2, scheme: .central, distribution: distribution, seed: UInt64(seed))
-                    total += Analytic.relativeError(rge.estimate(at: theta, objective: ClosureObjective(parameterCount: d, f)).gradient, exact)
+                    total += Analytic.relativeError(try rge.estimate(at: theta, objective: ClosureObjective(parameterCount: d, f)).gradient, exact)
                 }
             }
             meanErrors.append(total / 16)
@@ -33,14 +33,14 @@ final class RandomGradientEstimatorTests: XCTestCase {
 
     /// Directions depend on (seed, iteration) only: two estimates at the same iteration agree
     /// bit for bit, another iteration gives another estimate.
-    func testDirectionsAreReproducible() {
+    func testDirectionsAreReproducible() throws {
         let d = 10
         let theta = Analytic.randomParameters(d, seed: 9)
         var rge = RandomGradientEstimator(directions: 5, seed: 3)
         let objective = ClosureObjective(parameterCount: d, Analytic.smooth)
-        let g1 = rge.estimate(at: theta, objective: objective, iteration: 4).gradient
-        let g2 = rge.estimate(at: theta, objective: objective, iteration: 4).gradient
-        let g3 = rge.estimate(at: theta, objective: objective, iteration: 5).gradient
+        let g1 = try rge.estimate(at: theta, objective: objective, iteration: 4).gradient
+        let g2 = try rge.estimate(at: theta, objective: objective, iteration: 4).gradient
+        let g3 = try rge.estimate(at: theta, objective: objective, iteration: 5).gradient
         XCTAssertEqual(g1, g2)
         XCTAssertNotEqual(g1, g3)
         var u = [Float](repeating: 0, count: 1000)

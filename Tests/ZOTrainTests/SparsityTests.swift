@@ -14,7 +14,7 @@ final class SparsityTests: XCTestCase {
 
     /// Every mask queries exactly round((1 − LPR)·n) coordinates of each layer, all biases, no
     /// duplicates; it stays for `redrawInterval` iterations and changes on re-draw.
-    func testMasksHaveExactLayerDensityAndChangeOnRedraw() {
+    func testMasksHaveExactLayerDensityAndChangeOnRedraw() throws {
         let ratios = LayerPruningRatios(sparsity: 0.8, layers: [
             .init(name: "conv1.weight", count: 150, ratio: 0.6),
             .init(name: "conv2.weight", count: 450, ratio: 0.9),
@@ -40,13 +40,13 @@ final class SparsityTests: XCTestCase {
     }
 
     /// Sparse CGE queries exactly the mask (+ the base point) and leaves other entries zero.
-    func testSparseCGEQueriesOnlyTheMask() {
+    func testSparseCGEQueriesOnlyTheMask() throws {
         let d = 663
         var sampler = SparseCoordinateSampler(groups: groups, ratios: .uniform(0.9, groups: groups), redrawInterval: 1, seed: 2)
         let mask = sampler.coordinates(iteration: 0)
         var cge = CoordinateGradientEstimator(scheme: .forward, mu: 1e-3, coordinates: .sparse(sampler))
         let theta = Analytic.randomParameters(d, seed: 3)
-        let e = cge.estimate(at: theta, objective: ClosureObjective(parameterCount: d, Analytic.smooth))
+        let e = try cge.estimate(at: theta, objective: ClosureObjective(parameterCount: d, Analytic.smooth))
         XCTAssertEqual(e.queries, 1 + mask.count)
         let nonzero = e.gradient.indices.filter { e.gradient[$0] != 0 }
         XCTAssertEqual(nonzero, mask)
@@ -67,7 +67,7 @@ final class SparsityTests: XCTestCase {
     }
 
     /// Global pruning removes the largest scores; per-layer ratios add up to the target.
-    func testGlobalPruningRatios() {
+    func testGlobalPruningRatios() throws {
         var scores = [Float](repeating: 0, count: 663)
         for j in 0..<150 { scores[j] = 10 + Float(j) }  // conv1 weights: all largest → pruned first
         for j in 156..<606 { scores[j] = Float(j % 7) }
@@ -81,7 +81,7 @@ final class SparsityTests: XCTestCase {
 
     /// ZO-GraSP on a quadratic (Hg = A g exactly) keeps nearly the same weights as exact GraSP:
     /// the overlap of the kept sets beats random pruning (expected overlap = kept fraction).
-    func testZOGraSPAgreesWithExactGraSPOnQuadratic() {
+    func testZOGraSPAgreesWithExactGraSPOnQuadratic() throws {
         let d = 60
         let (a, b) = Analytic.quadratic(d: d, seed: 21)
         let f: ([Float]) -> Double = { Analytic.quadraticLoss(a, b, $0) }
@@ -94,7 +94,7 @@ final class SparsityTests: XCTestCase {
         for seed in 0..<5 {
             let theta = Analytic.randomParameters(d, seed: 22 + UInt64(seed))
             let exact = ZOGraSP.scores(at: theta, step: 5e-3, gradient: exactGradient)
-            let zo = ZOGraSP(directions: 192, mu: 5e-3, seed: UInt64(seed)).scores(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, f)))
+            let zo = try ZOGraSP(directions: 192, mu: 5e-3, seed: UInt64(seed)).scores(at: theta, using: QueryPool(ClosureObjective(parameterCount: d, f)))
             let keptExact = Set(LayerPruningRatios.keptCoordinates(scores: exact, groups: groups, sparsity: 0.8))
             let keptZO = Set(LayerPruningRatios.keptCoordinates(scores: zo, groups: groups, sparsity: 0.8))
             overlaps.append(Double(keptExact.intersection(keptZO).count) / Double(keptExact.count))

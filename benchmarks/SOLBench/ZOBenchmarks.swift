@@ -32,7 +32,7 @@ private func zoBenchmarks() -> [Benchmark] {
                 let flops = sample.reduce(0.0) { $0 + objective.flops(ofQueryOn: $1) }
                 benchmarks.append(Benchmark(name: "CGE \(name) (d = \(d)) \(mode), \(threads) thread\(threads > 1 ? "s" : "")",
                                             flops: flops, items: Double(sample.count), unit: "queries") {
-                    _ = pool.coordinateLosses(sample, steps: [1e-3])
+                    _ = try! pool.coordinateLosses(sample, steps: [1e-3])
                 })
             }
         }

@@ -55,7 +55,7 @@ public struct ZerothOrderMethod: TrainingMethod {
             pruningRatios = .uniform(options.sparsity, groups: groups)
         } else {
             let grasp = ZOGraSP(directions: options.graspDirections, mu: Float(options.graspMu), seed: options.graspSeed)
-            pruningRatios = grasp.pruningRatios(at: network.parameters, using: pool, groups: groups, sparsity: options.sparsity)
+            pruningRatios = try grasp.pruningRatios(at: network.parameters, using: pool, groups: groups, sparsity: options.sparsity)
             setup = grasp.queries
         }
         setupQueries = setup
@@ -78,7 +78,7 @@ public struct ZerothOrderMethod: TrainingMethod {
     public mutating func step(_ network: Network, batch: RolloutBatch, iteration: Int) throws -> MethodStep {
         // P(s(t)) does not depend on θ: once per batch, shared by every query.
         context.update(batch: batch, firstStep: try engine.solverStep(batch.start, parameters: batch.parameters))
-        let estimate = estimator.estimate(at: network.parameters, using: pool, iteration: iteration)
+        let estimate = try estimator.estimate(at: network.parameters, using: pool, iteration: iteration)
         return MethodStep(loss: estimate.loss, gradient: estimate.gradient, queries: estimate.queries)
     }
 }

@@ -63,13 +63,13 @@ public struct CoordinateGradientEstimator: GradientEstimator {
         }
     }
 
-    public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) -> GradientEstimate {
+    public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) throws -> GradientEstimate {
         let d = pool.parameterCount
         precondition(parameters.count == d, "CGE: expected \(d) parameters, got \(parameters.count)")
         let chosen = selectedCoordinates(parameterCount: d, iteration: iteration)
         let base = pool.prepare(at: parameters)
         let steps = scheme.steps(mu)
-        let losses = pool.coordinateLosses(chosen, steps: steps)
+        let losses = try pool.coordinateLosses(chosen, steps: steps)
         var gradient = [Float](repeating: 0, count: d)
         for (i, j) in chosen.enumerated() {
             let theta = parameters[j]

@@ -28,8 +28,9 @@ public enum DifferenceScheme: String, Sendable, Codable, CaseIterable {
 /// `iteration` seeds the random choices of this call (directions, mask re-draws), so an
 /// estimate is reproducible from (seed, iteration) whatever the thread or rank count.
 public protocol GradientEstimator {
-    /// Estimates ∇f at `parameters`, querying the objective through `pool`.
-    mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) -> GradientEstimate
+    /// Estimates ∇f at `parameters`, querying the objective through `pool`; throws when the
+    /// pool's collective calls fail (MPI).
+    mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) throws -> GradientEstimate
     /// Function evaluations one estimate spends on `parameterCount` parameters, the base point
     /// included (``GradientEstimate/queries`` of every estimate): for budgets and time estimates.
     func queries(parameterCount: Int) -> Int
@@ -37,7 +38,7 @@ public protocol GradientEstimator {
 
 extension GradientEstimator {
     /// Estimates ∇f at `parameters` on the calling thread only.
-    public mutating func estimate(at parameters: [Float], objective: any ZOObjective, iteration: Int = 0) -> GradientEstimate {
-        estimate(at: parameters, using: QueryPool(objective), iteration: iteration)
+    public mutating func estimate(at parameters: [Float], objective: any ZOObjective, iteration: Int = 0) throws -> GradientEstimate {
+        try estimate(at: parameters, using: QueryPool(objective), iteration: iteration)
     }
 }

@@ -55,13 +55,13 @@ public struct RandomGradientEstimator: GradientEstimator {
     /// The base point plus one (forward) or two (central) queries per direction, whatever d is.
     public func queries(parameterCount: Int) -> Int { scheme.queries(perturbing: directions) }
 
-    public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) -> GradientEstimate {
+    public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) throws -> GradientEstimate {
         let d = pool.parameterCount
         precondition(parameters.count == d)
         let base = pool.prepare(at: parameters)
         let steps = scheme.steps(mu)
         let (seed, distribution, q) = (self.seed, self.distribution, directions)
-        let losses = pool.directionLosses(count: q, steps: steps) { k, u in
+        let losses = try pool.directionLosses(count: q, steps: steps) { k, u in
             Self.fillDirection(&u, seed: seed, iteration: iteration, index: k, distribution: distribution)
         }
         let phi = distribution == .sphere ? Double(d) : 1

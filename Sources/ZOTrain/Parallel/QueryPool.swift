@@ -53,35 +53,97 @@ public final class QueryPool {
 
     /// Losses at θ + s·e_j for every listed coordinate and step (coordinate-major), computed in
     /// parallel. Requires ``prepare(at:)`` first.
-    public func coordinateLosses(_ coordinates: [Int], steps: [Float]) -> [Double] {
+    ///
+    /// The work is split by *query* (coordinate × step), so when workers outnumber coordinates
+    /// the ± queries of one coordinate go to different workers. Parts are balanced by the cost of
+    /// each coordinate's queries: the objective's model (``ZOObjective/queryCost(ofCoordinate:)``)
+    /// until the first call has measured, per cost class (per layer), how long a query really
+    /// takes; later calls balance by those measurements, agreed by every rank (summed over ranks,
+    /// then rank 0's values broadcast, so every rank cuts the same parts). Which worker answers a
+    /// query never changes its loss: results stay bit-identical.
+    public func coordinateLosses(_ coordinates: [Int], steps: [Float]) throws -> [Double] {
         let m = steps.count
         var losses = [Double](repeating: 0, count: coordinates.count * m)
-        guard !coordinates.isEmpty else { return losses }
+        guard !coordinates.isEmpty, m > 0 else { return losses }
         let main = workers[0]
-        let costs = coordinates.map { main.queryCost(ofCoordinate: $0) }
-        let rankRange = CoordinatePartition.split(costs: costs, parts: ranks)[rank]
-        let local = Array(costs[rankRange])
-        let parts = CoordinatePartition.split(costs: local, parts: threads)
+        let modelCosts = coordinates.map { main.queryCost(ofCoordinate: $0) }
+        let measuring = measuredCosts == nil
+        let costs = modelCosts.map { measuredCosts?[$0] ?? $0 }
+        var unitCosts = [Double](repeating: 0, count: coordinates.count * m)
+        for (c, cost) in costs.enumerated() { for k in 0..<m { unitCosts[c * m + k] = cost } }
+        let rankRange = CoordinatePartition.split(costs: unitCosts, parts: ranks)[rank]
+        let parts = CoordinatePartition.split(costs: Array(unitCosts[rankRange]), parts: threads)
             .map { ($0.lowerBound + rankRange.lowerBound)..<($0.upperBound + rankRange.lowerBound) }
+        let classes = Array(Set(modelCosts)).sorted()
+        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        var timings = [[Double]](repeating: [Double](repeating: 0, count: 2 * classes.count), count: threads)
         let box = UnsafeSendable(workers)
         losses.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out)
-            run(threads) { t in
-                let part = parts[t]
-                guard !part.isEmpty else { return }
-                let values = box.value[t].coordinateLosses(coordinates[part], steps: steps)
-                for (i, v) in values.enumerated() { out.value[part.lowerBound * m + i] = v }
+            timings.withUnsafeMutableBufferPointer { timing in
+                let timing = UnsafeSendable(timing)
+                run(threads) { t in
+                    let part = parts[t]
+                    guard !part.isEmpty else { return }
+                    let worker = box.value[t]
+                    // Runs of units of one coordinate; whole coordinates in the middle go in one call.
+                    var u = part.lowerBound
+                    while u < part.upperBound {
+                        let c = u / m
+                        let first = u - c * m
+                        var end = min(part.upperBound, (c + 1) * m)
+                        var last = c + 1
+                        if first == 0 && !measuring {
+                            // Extend over following whole coordinates.
+                            let whole = (part.upperBound / m) - c
+                            if whole > 1 { last = c + whole; end = last * m }
+                        }
+                        let subset = first == 0 && end - u == (last - c) * m ? steps : Array(steps[first..<(end - c * m)])
+                        let start = measuring ? DispatchTime.now().uptimeNanoseconds : 0
+                        let values = worker.coordinateLosses(coordinates[c..<last], steps: subset)
+                        if measuring, let k = classIndex[modelCosts[c]] {
+                            timing.value[t][2 * k] += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                            timing.value[t][2 * k + 1] += Double(end - u)
+                        }
+                        for (i, v) in values.enumerated() { out.value[u + i] = v }
+                        u = end
+                    }
+                }
             }
         }
-        queryCount += rankRange.count * m
-        if ranks > 1 { try! MPI.allReduceSum(&losses) }
+        queryCount += rankRange.count
+        if ranks > 1 { try MPI.allReduceSum(&losses) }
+        if measuring { try learnCosts(classes: classes, timings: timings) }
         return losses
+    }
+
+    /// Seconds per query of each cost class, measured by the first ``coordinateLosses(_:steps:)``
+    /// call (nil before it). Keyed by the model's cost value.
+    public private(set) var measuredCosts: [Double: Double]?
+
+    /// Turns the first call's timings into per-class costs, identical on every rank.
+    private func learnCosts(classes: [Double], timings: [[Double]]) throws {
+        var totals = [Double](repeating: 0, count: 2 * classes.count)
+        for row in timings { for i in totals.indices { totals[i] += row[i] } }
+        if ranks > 1 {
+            try MPI.allReduceSum(&totals)
+            try MPI.broadcast(&totals)  // one set of values on every rank, whatever the reduction order
+        }
+        var learned: [Double: Double] = [:]
+        let perModelUnit = zip(classes.indices, classes).compactMap { k, model -> Double? in
+            totals[2 * k + 1] > 0 && model > 0 ? totals[2 * k] / totals[2 * k + 1] / model : nil
+        }
+        let fallback = perModelUnit.isEmpty ? 1 : perModelUnit.reduce(0, +) / Double(perModelUnit.count)
+        for (k, model) in classes.enumerated() {
+            learned[model] = totals[2 * k + 1] > 0 ? totals[2 * k] / totals[2 * k + 1] : model * fallback
+        }
+        measuredCosts = learned
     }
 
     /// Losses at θ + s·u_k for directions k = 0..<count (direction-major), where
     /// `direction(k, &u)` fills u deterministically from k (it runs on worker threads).
     public func directionLosses(count: Int, steps: [Float],
-                                direction: @escaping @Sendable (Int, inout [Float]) -> Void) -> [Double] {
+                                direction: @escaping @Sendable (Int, inout [Float]) -> Void) throws -> [Double] {
         let m = steps.count, d = parameterCount
         var losses = [Double](repeating: 0, count: count * m)
         let rankRange = CoordinatePartition.split(count: count, parts: ranks)[rank]
@@ -100,7 +162,7 @@ public final class QueryPool {
             }
         }
         queryCount += rankRange.count * m
-        if ranks > 1 { try! MPI.allReduceSum(&losses) }
+        if ranks > 1 { try MPI.allReduceSum(&losses) }
         return losses
     }
 

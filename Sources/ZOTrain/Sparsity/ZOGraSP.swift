@@ -27,26 +27,26 @@ public struct ZOGraSP {
     public var queries: Int { 2 * DifferenceScheme.forward.queries(perturbing: directions) }
 
     /// Scores −θ ⊙ Hg estimated with RGE through `pool`.
-    public func scores(at parameters: [Float], using pool: QueryPool) -> [Float] {
+    public func scores(at parameters: [Float], using pool: QueryPool) throws -> [Float] {
         var rge = RandomGradientEstimator(directions: directions, mu: mu, scheme: .forward, distribution: .sphere, seed: seed)
-        return Self.scores(at: parameters, step: mu) { theta in
-            rge.estimate(at: theta, using: pool, iteration: 0).gradient
+        return try Self.scores(at: parameters, step: mu) { theta in
+            try rge.estimate(at: theta, using: pool, iteration: 0).gradient
         }
     }
 
     /// Scores −θ ⊙ Hg with Hg ≈ (g(θ + μ g(θ)) − g(θ)) / μ for any gradient function (exact
     /// GraSP when `gradient` is backprop).
-    public static func scores(at parameters: [Float], step mu: Float, gradient: ([Float]) -> [Float]) -> [Float] {
-        let g0 = gradient(parameters)
+    public static func scores(at parameters: [Float], step mu: Float, gradient: ([Float]) throws -> [Float]) rethrows -> [Float] {
+        let g0 = try gradient(parameters)
         var shifted = parameters
         for i in shifted.indices { shifted[i] += mu * g0[i] }
-        let g1 = gradient(shifted)
+        let g1 = try gradient(shifted)
         return parameters.indices.map { i in -parameters[i] * (g1[i] - g0[i]) / mu }
     }
 
     /// Layer-wise pruning ratios at `sparsity` from ZO-GraSP scores.
     public func pruningRatios(at parameters: [Float], using pool: QueryPool, groups: [ParameterGroup],
-                              sparsity: Double) -> LayerPruningRatios {
-        LayerPruningRatios.globalPruning(scores: scores(at: parameters, using: pool), groups: groups, sparsity: sparsity)
+                              sparsity: Double) throws -> LayerPruningRatios {
+        LayerPruningRatios.globalPruning(scores: try scores(at: parameters, using: pool), groups: groups, sparsity: sparsity)
     }
 }
