@@ -20,6 +20,7 @@ public struct DirectConvolution {
     private var padded: [Float] = []
     private var accumulator: [Float] = []
 
+    /// A convolution with empty scratch buffers (they grow on first use).
     public init() {}
 
     /// Accumulates the convolution of `inputChannels` planes `x` (`[inputChannels, H, W]`) with

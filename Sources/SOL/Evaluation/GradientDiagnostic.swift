@@ -18,10 +18,15 @@ import ZOTrain
 public enum GradientDiagnostic {
     /// The comparison on one mini-batch.
     public struct Row: Codable, Equatable, Sendable {
+        /// Mini-batch index (−1 for a mean row).
         public var batch: Int
+        /// The unrolled rollout loss of the batch.
         public var loss: Double
+        /// ‖g_FO‖.
         public var normFO: Double
+        /// ‖g_NOG‖.
         public var normNOG: Double
+        /// ‖g_ZO‖.
         public var normZO: Double
         /// cos(NOG, FO)
         public var cosineNOGvsFO: Double
@@ -39,9 +44,13 @@ public enum GradientDiagnostic {
 
     /// The rows of one set of weights (`init` or `trained`).
     public struct Report: Codable, Equatable, Sendable {
+        /// Which weights: `init` or a model's label and file.
         public var label: String
+        /// Unrolled solver steps of the loss.
         public var unroll: Int
+        /// The ZO estimator, described.
         public var estimator: String
+        /// One row per mini-batch.
         public var rows: [Row]
 
         /// Mean of each column over the batches (batch = −1).

@@ -25,6 +25,8 @@ public protocol TrainingMethod {
 }
 
 extension TrainingMethod {
+    /// First-order methods spend no loss evaluations on their gradient.
     public var queriesPerIteration: Int { 0 }
+    /// No set-up queries unless a method says otherwise.
     public var setupQueries: Int { 0 }
 }

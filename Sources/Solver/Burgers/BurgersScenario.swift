@@ -44,6 +44,7 @@ public struct BurgersScenario: Scenario, Equatable {
     public var defaultWarmup: Int { warmup }
     public var parameterNames: [String] { ["viscosity"] }
     public var conditioningParameter: String { "viscosity" }
+    /// The periodic line: the corrector wraps around.
     public var boundary: DomainBoundary { .periodic }
 
     public func validate() throws {

@@ -51,6 +51,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     public var defaultWarmup: Int { warmup }
     public var parameterNames: [String] { ["viscosity"] }
     public var conditioningParameter: String { "viscosity" }
+    /// The periodic square: the corrector wraps around.
     public var boundary: DomainBoundary { .periodic }
 
     public func validate() throws {
