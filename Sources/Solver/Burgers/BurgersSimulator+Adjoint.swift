@@ -19,7 +19,7 @@ extension BurgersSimulator {
             record.withUnsafeMutableBufferPointer { rec in
                 toSpectrum(s.baseAddress!, spectrum.pointer)
                 for k in 0..<substeps {
-                    stepper.step(spectrum.pointer, record: rec.baseAddress! + k * stepper.recordCount) { x, out in
+                    stepper.step(spectrum.pointer, record: rec.baseAddress! + k * stepper.recordCount) { x, out, _ in
                         nonlinear(x, out)
                     }
                 }
@@ -31,7 +31,7 @@ extension BurgersSimulator {
                 toSpectrum(r.baseAddress!, w.baseAddress!)
                 record.withUnsafeBufferPointer { rec in
                     for k in (0..<substeps).reversed() {
-                        stepper.adjoint(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, wbar, out in
+                        stepper.adjoint(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, wbar, out, _ in
                             nonlinearVJP(x, wbar, out)
                         }
                     }

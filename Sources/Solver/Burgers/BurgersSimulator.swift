@@ -86,7 +86,7 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         states.withUnsafeMutableBufferPointer { s in
             toSpectrum(s.baseAddress!, spectrum.pointer)
             for _ in 0..<substeps {
-                stepper.step(spectrum.pointer) { x, out in nonlinear(x, out) }
+                stepper.step(spectrum.pointer) { x, out, _ in nonlinear(x, out) }
             }
             toReal(spectrum.pointer, s.baseAddress!)
         }
