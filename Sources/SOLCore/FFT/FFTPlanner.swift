@@ -84,27 +84,36 @@ final class FFTWPlanHandle<Scalar: FFTScalar>: @unchecked Sendable {
 
 /// Plans one transform twice, for 16-byte-aligned arrays (SIMD codelets) and for any alignment,
 /// and picks the right one at execution time, so callers may pass pointers into the middle of
-/// a larger buffer.
+/// a larger buffer. With `alignedOnly` only the aligned plan is made (the caller stages
+/// unaligned arrays through aligned scratch, as ``RealFFT`` does).
 struct AlignedPlanPair<Scalar: FFTScalar> {
     let aligned: FFTWPlanHandle<Scalar>
-    let unaligned: FFTWPlanHandle<Scalar>
+    let unaligned: FFTWPlanHandle<Scalar>?
 
-    init(inputBytes: Int, outputBytes: Int, rigor: FFTRigor, inPlaceAllowed: Bool = false,
+    init(inputBytes: Int, outputBytes: Int, rigor: FFTRigor, alignedOnly: Bool = false,
          make: (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32) -> OpaquePointer?) {
         FFTPlanner.prepare()
         // Planning with FFTW_MEASURE overwrites its arrays, so plan on scratch buffers.
         let input = Scalar._malloc(max(inputBytes, 16))
         let output = Scalar._malloc(max(outputBytes, 16))
         defer { Scalar._free(input); Scalar._free(output) }
-        guard let a = make(input, output, rigor.flags),
-              let u = make(input, output, rigor.flags | sol_fftw_unaligned()) else {
+        guard let a = make(input, output, rigor.flags) else {
             preconditionFailure("FFTW could not create a plan (unsupported size or out of memory)")
         }
         aligned = FFTWPlanHandle(a)
-        unaligned = FFTWPlanHandle(u)
+        if alignedOnly {
+            unaligned = nil
+        } else {
+            guard let u = make(input, output, rigor.flags | sol_fftw_unaligned()) else {
+                preconditionFailure("FFTW could not create a plan (unsupported size or out of memory)")
+            }
+            unaligned = FFTWPlanHandle(u)
+        }
     }
 
     func choose(_ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) -> OpaquePointer {
-        Scalar._alignment(of: input) == 0 && Scalar._alignment(of: output) == 0 ? aligned.raw : unaligned.raw
+        if Scalar._alignment(of: input) == 0 && Scalar._alignment(of: output) == 0 { return aligned.raw }
+        guard let unaligned else { preconditionFailure("AlignedPlanPair: unaligned arrays need the unaligned plan") }
+        return unaligned.raw
     }
 }

@@ -50,7 +50,6 @@ extension BurgersSimulator {
         let count = batchSize * modes, points = batchSize * n
         let t = scratch.pointer, xr = real.pointer, wr = real2.pointer, p = product.pointer
         t.update(from: x, count: count)
-        clearPadding(t)
         fft.inverse(t, xr)
         g.withUnsafeBufferPointer { g in
             for b in 0..<batchSize {
@@ -58,7 +57,6 @@ extension BurgersSimulator {
                     t[b * modes + m] = C(-gi * z.imaginary, gi * z.real) }
             }
         }
-        clearPadding(t)
         fft.inverse(t, wr)
         for i in 0..<points { wr[i] = 2 * xr[i] * wr[i] }
         fft.forward(wr, p)
