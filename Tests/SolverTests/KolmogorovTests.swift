@@ -41,6 +41,30 @@ final class KolmogorovTests: XCTestCase {
         }
     }
 
+    /// The forced laminar state `u = (A sin(k_f y)/(ν k_f² + α), 0)` is an exact steady solution
+    /// (the shear flow does not advect its own vorticity; viscosity and drag balance the
+    /// forcing): 200 steps leave it unchanged to rounding, for two `(ν, A)` in one batch, and with
+    /// a uniform `U_x` added (translation along x of an x-independent flow) only the mean decays.
+    /// A wrong forcing sign, amplitude or wavenumber, or viscosity/drag rate, would move it.
+    func testForcedLaminarStateIsAFixedPoint() throws {
+        let n = 16, kf = 2.0, drag = 0.1, nus = [0.05, 0.02], amplitudes = [1.0, 0.5], dt = 0.05, steps = 200
+        let sim = try KolmogorovSimulator<Double>(n: n, length: 2 * .pi, dt: dt, substeps: 2, drag: drag, forcingMode: 2,
+                                                  forcingAmplitude: 1,
+                                                  parameters: zip(nus, amplitudes).map { SimulationParameters(["viscosity": $0, "forcing": $1]) })
+        let laminar = field(batch: 2, n: n) { b, _, y in (amplitudes[b] * sin(kf * y) / (nus[b] * kf * kf + drag), 0) }
+        var s = laminar
+        try sim.advance(&s, steps: steps)
+        XCTAssertLessThan(s.relativeDistance(to: laminar), 1e-12)
+        var moving = laminar + field(batch: 2, n: n) { _, _, _ in (0.8, 0) }
+        try sim.advance(&moving, steps: steps)
+        let decayed = laminar + field(batch: 2, n: n) { _, _, _ in (0.8 * exp(-drag * dt * Double(steps)), 0) }
+        XCTAssertLessThan(moving.relativeDistance(to: decayed), 1e-12)
+        // Off the fixed point (half the amplitude) the state moves: the test can fail.
+        var off = (0.5 * laminar)
+        try sim.advance(&off, steps: 20)
+        XCTAssertGreaterThan(off.relativeDistance(to: (0.5 * laminar)), 0.05)
+    }
+
     /// `u = (sin 2y, sin x)`: ψ = cos x − cos(2y)/2, ω = cos x − 2 cos 2y and
     /// `u·∇ω = 3 sin x sin 2y`, so `N = −3 sin x sin 2y − A k_f cos(k_f y)` (A = 0.5, k_f = 2).
     func testNonlinearTermMatchesTheAnalyticProduct() throws {
