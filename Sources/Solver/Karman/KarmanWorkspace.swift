@@ -12,6 +12,8 @@ struct KarmanWorkspace {
     let grid: KarmanGrid
     var a: [Scalar]
     var b: [Scalar]
+    /// Third face buffer (the MacCormack result).
+    var c: [Scalar]
     /// Cell buffers of the pressure solve.
     var r: [Double]
     var p: [Double]
@@ -24,6 +26,7 @@ struct KarmanWorkspace {
         self.grid = grid
         a = [Scalar](repeating: 0, count: grid.faceCount)
         b = a
+        c = a
         let n = grid.cellsX * grid.cellsY
         r = [Double](repeating: 0, count: n)
         p = r; spectrum = r; correction = r
