@@ -96,6 +96,22 @@ final class BurgersTests: XCTestCase {
         XCTAssertLessThan(errors.last!, 1e-7, "errors \(errors)")
     }
 
+    /// The ETDRK2 option: second order in time against the same exact solution (N = 128, t = 2,
+    /// dt = 1/4 … 1/32).
+    func testColeHopfSolutionConvergesAtSecondOrderInTimeWithETDRK2() throws {
+        let nu = 0.1, tFinal = 2.0, n = 128
+        let errors = try [8, 16, 32, 64].map { steps -> Double in
+            let sim = try BurgersSimulator<Double>(n: n, length: 2 * .pi, dt: tFinal / Double(steps),
+                                                   parameters: [SimulationParameters(["viscosity": nu])], timeStepper: .etdrk2)
+            var u = coleHopf(n: n, nu: nu, t: 0)
+            try sim.advance(&u, steps: steps)
+            return (u - coleHopf(n: n, nu: nu, t: tFinal)).maxAbs()
+        }
+        let orders = TestSupport.orders(errors)
+        print("Cole–Hopf, ETDRK2: errors \(errors), orders \(orders)")
+        for p in orders { XCTAssertEqual(p, 2, accuracy: 0.2, "errors \(errors), orders \(orders)") }
+    }
+
     /// FFTW rounds a single small 1D transform differently from a batch of them; the simulator
     /// pads a batch of one, so results do not depend on the batch (both precisions, 2 sizes).
     func testBatchedStepEqualsPerStateStepBitForBit() throws {

@@ -18,34 +18,36 @@ final class SpectralAdjointStageTests: XCTestCase {
         return (0..<count).map { _ in Complex(rng.nextGaussian(), rng.nextGaussian()) }
     }
 
-    /// ETDRK4 with a linear, non-self-adjoint `N(x) = m ⊙ x` (complex `m`, so `Nᵀ w = conj(m) ⊙ w`)
-    /// over two steps: the adjoint is the exact transpose of the step for any linear part.
-    func testETDRK4AdjointIsTheExactTransposeOfALinearStep() {
+    /// ETDRK4 and ETDRK2 with a linear, non-self-adjoint `N(x) = m ⊙ x` (complex `m`, so
+    /// `Nᵀ w = conj(m) ⊙ w`) over two steps: the adjoint is the exact transpose of the step.
+    func testIntegratorAdjointsAreTheExactTransposeOfALinearStep() {
         let count = 40
         var rng = SplitMix64(seed: 1)
         let linear = (0..<count).map { _ in -3 * rng.nextUniform() }
         let m = randomComplex(count, seed: 2)
-        let stepper = ETDRK4<Double>(linear: linear, h: 0.3)
-        let v = randomComplex(count, seed: 3), w = randomComplex(count, seed: 4)
-        var x = v
-        var record = [Complex<Double>](repeating: .zero, count: 2 * stepper.recordCount)
-        x.withUnsafeMutableBufferPointer { x in record.withUnsafeMutableBufferPointer { r in
-            for k in 0..<2 {
-                stepper.step(x.baseAddress!, record: r.baseAddress! + k * stepper.recordCount) { a, out, _ in
-                    for i in 0..<count { out[i] = m[i] * a[i] }
+        for scheme in SpectralTimeStepper.allCases {
+            let stepper = scheme.make(linear: linear, h: 0.3, as: Double.self)
+            let v = randomComplex(count, seed: 3), w = randomComplex(count, seed: 4)
+            var x = v
+            var record = [Complex<Double>](repeating: .zero, count: 2 * stepper.recordCount)
+            x.withUnsafeMutableBufferPointer { x in record.withUnsafeMutableBufferPointer { r in
+                for k in 0..<2 {
+                    stepper.step(x.baseAddress!, record: r.baseAddress! + k * stepper.recordCount) { a, out, _ in
+                        for i in 0..<count { out[i] = m[i] * a[i] }
+                    }
                 }
-            }
-        } }
-        var y = w
-        y.withUnsafeMutableBufferPointer { y in record.withUnsafeBufferPointer { r in
-            for k in (0..<2).reversed() {
-                stepper.adjoint(y.baseAddress!, record: r.baseAddress! + k * stepper.recordCount) { _, wbar, out, _ in
-                    for i in 0..<count { out[i] = m[i].conjugate * wbar[i] }
+            } }
+            var y = w
+            y.withUnsafeMutableBufferPointer { y in record.withUnsafeBufferPointer { r in
+                for k in (0..<2).reversed() {
+                    stepper.adjoint(y.baseAddress!, record: r.baseAddress! + k * stepper.recordCount) { _, wbar, out, _ in
+                        for i in 0..<count { out[i] = m[i].conjugate * wbar[i] }
+                    }
                 }
-            }
-        } }
-        let lhs = inner(x, w), rhs = inner(v, y)
-        XCTAssertEqual(lhs, rhs, accuracy: 1e-13 * abs(lhs), "⟨Sv, w⟩ = \(lhs), ⟨v, Sᵀw⟩ = \(rhs)")
+            } }
+            let lhs = inner(x, w), rhs = inner(v, y)
+            XCTAssertEqual(lhs, rhs, accuracy: 1e-13 * abs(lhs), "\(scheme): ⟨Sv, w⟩ = \(lhs), ⟨v, Sᵀw⟩ = \(rhs)")
+        }
     }
 
     /// Burgers: `dN(u)ᵀ` (``BurgersSimulator/nonlinearVJP(_:_:_:)``) against the exact derivative of

@@ -31,7 +31,9 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
     public let modes: Int
 
     let fft: RealFFT<Scalar>
-    let stepper: ETDRK4<Scalar>
+    let stepper: any ExponentialIntegrator<Scalar>
+    /// The time stepper (``SpectralTimeStepper``: ETDRK4 unless chosen otherwise).
+    public let timeStepper: SpectralTimeStepper
     /// `−(i k / 2) · mask / n²` (the `1/n²` undoes the two unnormalised transforms of `u²`).
     let g: [C]
     let lock = NSLock()
@@ -42,7 +44,9 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
     /// - Parameters:
     ///   - n: grid points; `length`: domain length `L`; `dt`: time per ``step(_:)``.
     ///   - parameters: one per batch item, each with `viscosity` (ν > 0).
-    public init(n: Int, length: Double, dt: Double, substeps: Int = 1, parameters: [SimulationParameters]) throws {
+    ///   - timeStepper: ETDRK4 (default) or ETDRK2.
+    public init(n: Int, length: Double, dt: Double, substeps: Int = 1, parameters: [SimulationParameters],
+                timeStepper: SpectralTimeStepper = .etdrk4) throws {
         precondition(n >= 4 && n % 2 == 0 && dt > 0 && substeps >= 1 && !parameters.isEmpty,
                      "BurgersSimulator: invalid n \(n), dt \(dt), substeps \(substeps) or empty batch")
         self.n = n
@@ -60,7 +64,8 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
             let nu = try p.value("viscosity", scenario: BurgersScenario.name)
             linear += k2.map { -nu * $0 }
         }
-        stepper = ETDRK4(linear: linear, h: dt / Double(substeps))
+        self.timeStepper = timeStepper
+        stepper = timeStepper.make(linear: linear, h: dt / Double(substeps), as: Scalar.self)
         let kd = Wavenumbers.derivative(n: n, length: length, count: modes)
         let mask = Wavenumbers.dealiasMask(n: n, count: modes)
         let scale = 1 / Double(n * n)
@@ -80,7 +85,7 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         states.withUnsafeMutableBufferPointer { s in
             toSpectrum(s.baseAddress!, spectrum.pointer)
             for _ in 0..<substeps {
-                stepper.step(spectrum.pointer) { x, out, _ in nonlinear(x, out) }
+                stepper.step(spectrum.pointer, record: nil) { x, out, _ in nonlinear(x, out) }
             }
             toReal(spectrum.pointer, s.baseAddress!)
         }

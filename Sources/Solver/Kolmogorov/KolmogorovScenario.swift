@@ -43,6 +43,9 @@ public struct KolmogorovScenario: Scenario, Equatable {
     /// Largest integer wave-vector length of the random initial stream function.
     public var initialModes = 4
     public var blowUpLimit = 1e3
+    /// Time stepper of both solvers (`nil`: ETDRK4). Optional so that configurations written before
+    /// it existed decode unchanged.
+    public var timeStepper: SpectralTimeStepper?
 
     public init() {}
 
@@ -84,7 +87,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     func make<S: FFTScalar>(_ parameters: [SimulationParameters], n: Int, substeps: Int) throws -> KolmogorovSimulator<S> {
         try validate(); try validate(parameters)
         return try KolmogorovSimulator<S>(n: n, length: length, dt: dt, substeps: substeps, drag: drag, forcingMode: forcingMode,
-                                          forcingAmplitude: forcingAmplitude, parameters: parameters)
+                                          forcingAmplitude: forcingAmplitude, parameters: parameters, timeStepper: timeStepper ?? .etdrk4)
     }
 
     public func makeSource<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> any Simulator<S> {

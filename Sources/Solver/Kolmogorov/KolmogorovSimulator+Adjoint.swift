@@ -30,7 +30,7 @@ extension KolmogorovSimulator {
                         curl(vs.baseAddress!, into: w.baseAddress!)
                         for k in 0..<substeps {
                             stepper.step(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, out, stage in
-                                setStageForcing(time: (Double(k) + ETDRK4<Scalar>.stageOffset(stage)) * h)
+                                setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
                                 nonlinear(x, out)
                             }
                         }
@@ -64,7 +64,7 @@ extension KolmogorovSimulator {
                         record.withUnsafeBufferPointer { rec in
                             for k in (0..<substeps).reversed() {
                                 stepper.adjoint(wp, record: rec.baseAddress! + k * stepper.recordCount) { x, nbar, out, stage in
-                                    forcingCotangent(nbar, time: (Double(k) + ETDRK4<Scalar>.stageOffset(stage)) * h, into: &meanBar)
+                                    forcingCotangent(nbar, time: (Double(k) + stepper.stageOffset(stage)) * h, into: &meanBar)
                                     nonlinearVJP(x, nbar, out, workspace: &ws)
                                 }
                             }

@@ -7,8 +7,9 @@ import SOLCore
 ///     ∂ω/∂t + ∇·(u ω) = ν Δω − α ω − A k_f cos(k_f y),   u = (∂ψ/∂y, −∂ψ/∂x),   −Δψ = ω,
 ///
 /// the curl of the momentum equation with body force `(A sin(k_f y), 0)` and linear drag `α`.
-/// The advection term is evaluated in conservative form with the 2/3 rule; ETDRK4 (``ETDRK4``)
-/// integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per ``step(_:)``.
+/// The advection term is evaluated in conservative form with the 2/3 rule; ETDRK4 (``ETDRK4``, or
+/// ``ETDRK2`` when chosen) integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per
+/// ``step(_:)``.
 ///
 /// **State channels**: velocity `[vx, vy]`, shape `[B, 2, H, W]` (x along W, y along H). Why
 /// velocity and not vorticity: the corrector and the MAE work on velocity, like the wake flow,
@@ -53,7 +54,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     public let modes: Int
 
     let fft1: RealFFT<Scalar>, fft2: RealFFT<Scalar>, fft3: RealFFT<Scalar>
-    let stepper: ETDRK4<Scalar>
+    let stepper: any ExponentialIntegrator<Scalar>
+    /// The time stepper (``SpectralTimeStepper``: ETDRK4 unless chosen otherwise).
+    public let timeStepper: SpectralTimeStepper
     /// Derivative multipliers `k_x`, `k_y` (Nyquist 0) and `1/|k|²` (0 at k = 0), per half-spectrum entry.
     let kx: [Scalar], ky: [Scalar], inverseK2: [Scalar]
     /// Velocity-from-vorticity multipliers: `v̂x = i·sx·ω̂`, `v̂y = i·sy·ω̂` with `sx = k_y/|k|²`, `sy = −k_x/|k|²`.
@@ -90,8 +93,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     ///   - forcingMode: forcing wave number in units of `2π/L`.
     ///   - forcingAmplitude: forcing amplitude `A`.
     ///   - parameters: one per batch item, each with `viscosity` (ν > 0) and optionally `forcing`.
+    ///   - timeStepper: ETDRK4 (default) or ETDRK2.
     public init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
-                forcingAmplitude: Double, parameters: [SimulationParameters]) throws {
+                forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper = .etdrk4) throws {
         precondition(n >= 4 && n % 2 == 0 && dt > 0 && substeps >= 1 && !parameters.isEmpty,
                      "KolmogorovSimulator: invalid n \(n), dt \(dt), substeps \(substeps) or empty batch")
         self.n = n
@@ -145,7 +149,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         waveY = kyFull
         stageForcing = [C](repeating: .zero, count: batch * modes)
         meanVelocity = Array(repeating: (0, 0), count: batch)
-        stepper = ETDRK4(linear: linear, h: dt / Double(substeps))
+        self.timeStepper = timeStepper
+        stepper = timeStepper.make(linear: linear, h: dt / Double(substeps), as: Scalar.self)
         meanDecay = Scalar(Foundation.exp(-drag * dt))
         velocitySpectrum = [C](repeating: .zero, count: 2 * batch * modes)
         vorticity = [C](repeating: .zero, count: batch * modes)
@@ -168,8 +173,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                     curl(vs.baseAddress!, into: w.baseAddress!)
                     let h = dt / Double(substeps)
                     for k in 0..<substeps {
-                        stepper.step(w.baseAddress!) { x, out, stage in
-                            setStageForcing(time: (Double(k) + ETDRK4<Scalar>.stageOffset(stage)) * h)
+                        stepper.step(w.baseAddress!, record: nil) { x, out, stage in
+                            setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
                             nonlinear(x, out)
                         }
                     }

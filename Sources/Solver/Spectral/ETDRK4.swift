@@ -17,7 +17,7 @@ import SOLCore
 /// of a batch may have its own viscosity. The coefficients are real (`L` real), so every
 /// coefficient multiplication is self-adjoint, which makes ``adjoint(_:record:nonlinearVJP:)``
 /// the exact transpose of ``step(_:record:nonlinear:)``.
-public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
+public final class ETDRK4<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked Sendable {
     /// A complex spectrum entry.
     public typealias C = Complex<Scalar>
     /// Complex entries of the evolved spectrum (all batch items).
@@ -83,6 +83,9 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     /// A non-autonomous `N(x, t)` (time-dependent forcing) is evaluated at `t₀ + h·stageOffset`,
     /// which keeps the scheme fourth order (Cox & Matthews 2002, §2).
     @inlinable public static func stageOffset(_ stage: Int) -> Double { stage == 0 ? 0 : stage == 3 ? 1 : 0.5 }
+
+    /// ``stageOffset(_:)`` (the ``ExponentialIntegrator`` requirement).
+    public func stageOffset(_ stage: Int) -> Double { Self.stageOffset(stage) }
 
     /// Advances `v` (``count`` entries) by one step. `nonlinear(x, out, stage)` writes `N(x)` to
     /// `out`; `stage` (0…3) is the stage being evaluated (its time is ``stageOffset(_:)``).
