@@ -19,6 +19,14 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case checkpointExists(path: String)
     /// A checkpoint to resume from does not match the requested run.
     case resumeMismatch(path: String, reason: String)
+    /// An output path names one of the command's inputs.
+    case outputIsInput(option: String, path: String)
+    /// An output path names an existing directory.
+    case outputIsDirectory(option: String, path: String)
+    /// MPI ranks of one job were given different options or data.
+    case ranksDisagree(details: [String])
+    /// Another running `sol` process writes this output.
+    case outputBusy(path: String)
 
     public var description: String {
         switch self {
@@ -41,6 +49,15 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "\(path) already exists; pass --resume to continue that run or --overwrite to start over"
         case let .resumeMismatch(path, reason):
             return "cannot resume from \(path): \(reason); start a new run with --overwrite"
+        case let .outputIsInput(option, path):
+            return "the output \(path) is the \(option) input; writing it would destroy the input: choose another output path"
+        case let .outputIsDirectory(option, path):
+            return "\(option) \(path) is a directory; give a file path, e.g. \(path)/out.h5"
+        case let .ranksDisagree(details):
+            return "the MPI ranks disagree with rank 0 — " + details.joined(separator: "; ")
+                + "; give every rank the same options and the same dataset content"
+        case let .outputBusy(path):
+            return "\(path) is being written by another running sol process (lock \(path).lock); wait for it or choose another output"
         }
     }
 }

@@ -19,7 +19,7 @@ final class HDF5Tests: XCTestCase {
     /// Runs `body` with file descriptor 2 redirected to a file and returns what was written.
     private func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
         let capture = path("stderr.txt")
-        FileManager.default.createFile(atPath: capture, contents: nil)
+        _ = FileManager.default.createFile(atPath: capture, contents: nil)
         let saved = dup(2)
         let fd = open(capture, O_WRONLY)
         dup2(fd, 2)
@@ -185,12 +185,13 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(errors.count, 3)
         XCTAssertEqual(errors[0] as? CoreError, .fileNotFound(path: path("missing.h5")))
         XCTAssertEqual(errors[1] as? CoreError, .notHDF5(path: text))
-        guard case let .hdf5(_, name, _, details)? = errors[2] as? CoreError else {
+        guard case let .damagedHDF5(name, details)? = errors[2] as? CoreError else {
             return XCTFail("truncated file: unexpected \(errors[2])")
         }
         XCTAssertEqual(name, truncated)
         XCTAssertFalse(details.isEmpty, "the HDF5 error stack should be carried in the error")
-        XCTAssertTrue("\(errors[2])".contains("truncated.h5"))
+        XCTAssertEqual("\(errors[2])", "\(truncated) is truncated or damaged (not a complete HDF5 file)")
+        XCTAssertTrue((errors[2] as? CoreError)?.detailedDescription.contains("superblock") ?? false)
     }
 
     func testMissingObjectsNameFileAndPath() throws {

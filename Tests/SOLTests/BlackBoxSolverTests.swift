@@ -45,6 +45,7 @@ private struct BlackBoxBurgers: Scenario {
     var blowUpLimit: Double { base.blowUpLimit }
     var parameterNames: [String] { base.parameterNames }
     var conditioningParameter: String { base.conditioningParameter }
+    var boundary: DomainBoundary { base.boundary }
     func validate() throws { try base.validate() }
     func validate(_ parameters: SimulationParameters) throws { try base.validate(parameters) }
     func makeSource<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> any Simulator<S> {
@@ -77,7 +78,7 @@ final class BlackBoxSolverTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("blackbox-burgers"), "\(error)")
         }
         var method = try ZerothOrderMethod(network: network, scenario: scenario, lossFunction: loss, initialBatch: batch,
-                                           estimator: CoordinateGradientEstimator(), threads: 2)
+                                           options: .dense(), seed: 0, threads: 2)
         var optimizer = Adam(parameterCount: network.parameterCount)
         let before = BlackBoxBurgers.counter.count
         var losses: [Double] = []

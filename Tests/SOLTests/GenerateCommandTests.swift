@@ -186,7 +186,7 @@ final class GenerateCommandTests: XCTestCase {
         let out = path("bad.h5")
         let cases: [([String], String)] = [
             (["--scenario", "karmen"], "unknown scenario 'karmen'"),
-            (["--resolution", "0"], "--resolution must be positive"),
+            (["--resolution", "0"], "--resolution must be in 1…1000000 (got 0)"),
             (["--factor", "1"], "--factor must be at least 2"),
             (["--resolution", "15"], "resolution must be even"),
             (["--steps", "1"], "--steps must be at least 2"),

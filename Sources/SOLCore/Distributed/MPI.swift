@@ -74,6 +74,81 @@ public enum MPI {
         guard code == sol_mpi_success() else { throw CoreError.mpi(operation: "MPI_Bcast", code: code) }
     }
 
+    /// Broadcasts float64 `values` from `root` to every rank (all ranks pass arrays of one length).
+    public static func broadcast(_ values: inout [Double], root: Int = 0) throws {
+        guard initialized, size > 1 else { return }
+        let code = values.withUnsafeMutableBufferPointer {
+            MPI_Bcast($0.baseAddress, Int32($0.count), sol_mpi_double(), Int32(root), sol_mpi_comm_world())
+        }
+        guard code == sol_mpi_success() else { throw CoreError.mpi(operation: "MPI_Bcast", code: code) }
+    }
+
+    /// Broadcasts a byte string of any length from `root`: every rank returns root's bytes
+    /// (`bytes` is ignored on the other ranks).
+    public static func broadcast(bytes: [UInt8], root: Int = 0) throws -> [UInt8] {
+        guard initialized, size > 1 else { return bytes }
+        var count = [Double(bytes.count)]
+        try broadcast(&count, root: root)
+        var buffer = rank == root ? bytes : [UInt8](repeating: 0, count: Int(count[0]))
+        let code = buffer.withUnsafeMutableBufferPointer {
+            MPI_Bcast($0.baseAddress, Int32($0.count), sol_mpi_byte(), Int32(root), sol_mpi_comm_world())
+        }
+        guard code == sol_mpi_success() else { throw CoreError.mpi(operation: "MPI_Bcast", code: code) }
+        return buffer
+    }
+
+    /// Broadcasts a string from `root` (UTF-8).
+    public static func broadcast(_ string: String, root: Int = 0) throws -> String {
+        String(decoding: try broadcast(bytes: Array(string.utf8), root: root), as: UTF8.self)
+    }
+
+    /// Every rank's `value`, in rank order, on every rank.
+    public static func allGather(_ value: Int32) throws -> [Int32] {
+        guard initialized, size > 1 else { return [value] }
+        var mine = value
+        var all = [Int32](repeating: 0, count: size)
+        let code = all.withUnsafeMutableBufferPointer {
+            MPI_Allgather(&mine, 1, sol_mpi_int(), $0.baseAddress, 1, sol_mpi_int(), sol_mpi_comm_world())
+        }
+        guard code == sol_mpi_success() else { throw CoreError.mpi(operation: "MPI_Allgather", code: code) }
+        return all
+    }
+
+    /// Every rank's string, in rank order, on every rank (each truncated to `capacity` bytes).
+    public static func allGather(_ string: String, capacity: Int = 256) throws -> [String] {
+        guard initialized, size > 1 else { return [string] }
+        var mine = Array(string.utf8.prefix(capacity))
+        mine += [UInt8](repeating: 0, count: capacity - mine.count)
+        var all = [UInt8](repeating: 0, count: capacity * size)
+        let code = all.withUnsafeMutableBufferPointer { out in
+            mine.withUnsafeMutableBufferPointer {
+                MPI_Allgather($0.baseAddress, Int32(capacity), sol_mpi_byte(), out.baseAddress, Int32(capacity), sol_mpi_byte(),
+                              sol_mpi_comm_world())
+            }
+        }
+        guard code == sol_mpi_success() else { throw CoreError.mpi(operation: "MPI_Allgather", code: code) }
+        return (0..<size).map { r in
+            String(decoding: all[(r * capacity)..<((r + 1) * capacity)].prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    /// The name of the machine this rank runs on.
+    public static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "?" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// True once ``initialize()`` ran (and ``finalize()`` did not).
+    public static var isInitialized: Bool { initialized }
+
+    /// Ends every rank of the job at once with `code` (MPI_Abort): the collective failure path
+    /// when one rank fails and the others may be waiting in a collective call.
+    public static func abort(code: Int32) -> Never {
+        if initialized { MPI_Abort(sol_mpi_comm_world(), code) }
+        exit(code)
+    }
+
     /// Blocks until every rank arrives.
     public static func barrier() {
         guard initialized, size > 1 else { return }

@@ -35,33 +35,41 @@ public final class RealFFT<Scalar: FFTScalar>: @unchecked Sendable {
     private let c2r: AlignedPlanPair<Scalar>
 
     /// Plans the single-field transforms (prefer ``shared(shape:batch:rigor:)``).
-    public init(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) {
+    /// Throws ``CoreError/fftPlan(description:reason:)`` when the sizes are beyond memory or FFTW.
+    public init(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) throws {
         precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 } && batch > 0,
                      "RealFFT: invalid shape \(shape) or batch \(batch)")
+        let description = "real FFT of \(batch) × \(shape)"
         self.shape = shape
         self.batch = batch
-        realCount = shape.reduce(1, *)
+        realCount = try FFTSizes.count(shape, description: description)
         complexCount = realCount / shape[shape.count - 1] * (shape[shape.count - 1] / 2 + 1)
-        let n = shape.map { Int32($0) }
+        // The whole batch must fit (the callers' buffers hold it); each plan covers one field.
+        _ = try FFTSizes.bytes(shape: shape, batch: batch, counts: [realCount, complexCount],
+                               strides: [MemoryLayout<Scalar>.stride, MemoryLayout<Complex<Scalar>>.stride],
+                               description: description)
         let realBytes = realCount * MemoryLayout<Scalar>.stride
         let complexBytes = complexCount * MemoryLayout<Complex<Scalar>>.stride
-        r2c = n.withUnsafeBufferPointer { n in
-            AlignedPlanPair(inputBytes: realBytes, outputBytes: complexBytes, rigor: rigor, alignedOnly: true) { i, o, f in
+        let n = shape.map { Int32($0) }
+        r2c = try n.withUnsafeBufferPointer { n in
+            try AlignedPlanPair(description: description, inputBytes: realBytes, outputBytes: complexBytes, rigor: rigor,
+                                alignedOnly: true) { i, o, f in
                 Scalar._planManyR2C(Int32(n.count), n.baseAddress!, 1, i, o, f)
             }
         }
-        c2r = n.withUnsafeBufferPointer { n in
-            AlignedPlanPair(inputBytes: complexBytes, outputBytes: realBytes, rigor: rigor, alignedOnly: true) { i, o, f in
+        c2r = try n.withUnsafeBufferPointer { n in
+            try AlignedPlanPair(description: description, inputBytes: complexBytes, outputBytes: realBytes, rigor: rigor,
+                                alignedOnly: true) { i, o, f in
                 Scalar._planManyC2R(Int32(n.count), n.baseAddress!, 1, i, o, f)
             }
         }
     }
 
     /// The process-wide cached transform for this shape and batch.
-    public static func shared(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) -> RealFFT {
-        FFTPlanCache.shared.plan(.init(scalar: ObjectIdentifier(Scalar.self), kind: "r2c",
-                                       shape: shape, batch: batch, rigor: rigor)) {
-            RealFFT(shape: shape, batch: batch, rigor: rigor)
+    public static func shared(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) throws -> RealFFT {
+        try FFTPlanCache.shared.plan(.init(scalar: ObjectIdentifier(Scalar.self), kind: "r2c",
+                                           shape: shape, batch: batch, rigor: rigor)) {
+            try RealFFT(shape: shape, batch: batch, rigor: rigor)
         }
     }
 

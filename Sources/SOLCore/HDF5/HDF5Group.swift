@@ -41,12 +41,9 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
             var info = H5G_info_t()
             try check(H5Gget_info(id, &info), "list members of")
             return try (0..<Int(info.nlinks)).map { i in
-                let size = try check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), nil, 0, sol_h5p_default()),
-                                     "read member name of")
-                var buffer = [CChar](repeating: 0, count: Int(size) + 1)
-                try check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), &buffer, buffer.count, sol_h5p_default()),
-                          "read member name of")
-                return String(cString: buffer)
+                try readName("read member name of") {
+                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), $0, $1, sol_h5p_default())
+                }
             }
         }
     }

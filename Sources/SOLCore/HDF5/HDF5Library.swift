@@ -8,12 +8,16 @@ enum HDF5Library {
     static let lock = NSRecursiveLock()
 
     private static let once: Void = {
+        // No clean-up at process exit: a file whose writes failed (disk full) cannot be flushed
+        // and HDF5's exit handler would crash on it. Every file is closed explicitly.
+        _ = H5dont_atexit()
         _ = H5open()
         // No HDF5 stack dumps on stderr: failures become Swift errors carrying the stack.
         _ = H5Eset_auto2(sol_h5e_default(), nil, nil)
     }()
 
     /// Runs `body` holding the HDF5 lock, after the one-time library set-up.
+    @discardableResult
     static func locked<R>(_ body: () throws -> R) rethrows -> R {
         _ = once
         lock.lock()
@@ -40,11 +44,21 @@ enum HDF5Library {
         return box.messages.filter { seen.insert($0).inserted }
     }
 
+    /// A Swift string from a NUL-terminated C buffer (names and fixed-length strings HDF5 fills in).
+    static func string(from buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Throws ``CoreError/hdf5`` when an `herr_t`/`hid_t`-style status is negative.
     @discardableResult
     static func check<T: BinaryInteger>(_ status: T, _ operation: String, file: String, object: String) throws -> T {
         if status < 0 {
-            throw CoreError.hdf5(operation: operation, file: file, object: object, details: drainErrorStack())
+            let details = drainErrorStack()
+            if details.contains(where: { $0.contains("errno = 28") || $0.contains("No space left on device") }) {
+                throw CoreError.noSpace(path: file)
+            }
+            throw CoreError.hdf5(operation: operation, file: file, object: object, details: details)
         }
         return status
     }

@@ -58,12 +58,9 @@ extension HDF5Object {
             var info = H5O_info_t()
             try check(H5Oget_info2(id, &info, UInt32(H5O_INFO_NUM_ATTRS)), "list attributes of")
             return try (0..<Int(info.num_attrs)).map { i in
-                let size = try check(H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), nil, 0, sol_h5p_default()),
-                                     "read attribute name of")
-                var buffer = [CChar](repeating: 0, count: Int(size) + 1)
-                try check(H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), &buffer, buffer.count, sol_h5p_default()),
-                          "read attribute name of")
-                return String(cString: buffer)
+                try readName("read attribute name of") {
+                    H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), $0, $1, sol_h5p_default())
+                }
             }
         }
     }
@@ -193,6 +190,6 @@ extension HDF5Object {
         let size = H5Tget_size(type)
         var buffer = [CChar](repeating: 0, count: size + 1)
         try check(H5Aread(attr, type, &buffer), "read attribute", where_)
-        return String(cString: buffer)
+        return HDF5Library.string(from: buffer)
     }
 }

@@ -22,8 +22,18 @@ public class HDF5Object: @unchecked Sendable {
 
     deinit { HDF5Library.locked { if close(id) < 0 { _ = HDF5Library.drainErrorStack() } } }
 
+    @discardableResult
     func check<T: BinaryInteger>(_ status: T, _ operation: String, _ object: String? = nil) throws -> T {
         try HDF5Library.check(status, operation, file: file, object: object ?? path)
+    }
+
+    /// A name HDF5 writes into a caller's buffer (`get_name(buffer, size) -> length`): asked once
+    /// for the length with no buffer, then for the name.
+    func readName(_ operation: String, _ getName: (UnsafeMutablePointer<CChar>?, Int) -> Int) throws -> String {
+        let length = try check(getName(nil, 0), operation)
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        try check(buffer.withUnsafeMutableBufferPointer { getName($0.baseAddress, $0.count) }, operation)
+        return HDF5Library.string(from: buffer)
     }
 
     func childPath(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }

@@ -56,7 +56,7 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         self.parameters = parameters
         modes = n / 2 + 1
         let batch = parameters.count
-        fft = RealFFT<Scalar>.shared(shape: [n], batch: batch)
+        fft = try RealFFT<Scalar>.shared(shape: [n], batch: batch)
         let k2 = Wavenumbers.full(n: n, length: length, count: modes).map { $0 * $0 }
         var linear: [Double] = []
         linear.reserveCapacity(batch * modes)

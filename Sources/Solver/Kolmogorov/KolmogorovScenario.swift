@@ -56,6 +56,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     public var defaultWarmup: Int { warmup }
     public var parameterNames: [String] { ["viscosity"] }
     public var conditioningParameter: String { "viscosity" }
+    public var boundary: DomainBoundary { .periodic }
 
     public func validate() throws {
         try require(resolution > 0, "resolution must be positive (got \(resolution))")
@@ -140,7 +141,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     }
 
     public func downsample<S: FFTScalar>(_ reference: Tensor<S>) throws -> Tensor<S> {
-        SpectralTruncation.downsample(reference, to: sourceGrid)
+        try SpectralTruncation.downsample(reference, to: sourceGrid)
     }
 
     public func defaultParameters(train: Int, test: Int, seed: UInt64) -> (train: [SimulationParameters], test: [SimulationParameters]) {
