@@ -160,6 +160,28 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertEqual(try (again.train + again.test).map { try again.trajectory($0) }, originals)
     }
 
+    /// `--advection maccormack` (karman only) is recorded in the configuration, so the dataset
+    /// rebuilds a MacCormack reference and the unchanged semi-Lagrangian source.
+    func testAdvectionOptionIsRecordedForKarmanOnly() throws {
+        let out = path("karman-mc.h5")
+        let run = try generate(["--scenario", "karman", "--advection", "maccormack", "--train", "1", "--test", "1", "--steps", "2",
+                                "--warmup", "1", "--resolution", "24", "--factor", "2"], out: out)
+        XCTAssertEqual(run.status, 0, run.err)
+        let data = try PairDataset(path: out)
+        let karman = try XCTUnwrap(data.scenario as? KarmanScenario)
+        XCTAssertEqual(karman.referenceAdvection, .macCormack)
+        let p = [SimulationParameters(["re": 200])]
+        XCTAssertEqual(try XCTUnwrap(try karman.makeReference(p, as: Float.self) as? KarmanSimulator<Float>).advection, .macCormack)
+        XCTAssertEqual(try XCTUnwrap(try karman.makeSource(p, as: Float.self) as? KarmanSimulator<Float>).advection, .semiLagrangian)
+        // The default configuration JSON does not mention the option (older datasets decode unchanged).
+        XCTAssertFalse(KarmanScenario().configurationJSON.contains("referenceAdvection"))
+        let wrong = try generate(smallBurgers + ["--advection", "maccormack"], out: path("b.h5"))
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("--advection applies to the karman scenario only"), wrong.err)
+        let unknown = try generate(["--scenario", "karman", "--advection", "upwind"], out: path("k.h5"))
+        XCTAssertTrue(unknown.err.contains("unknown --advection 'upwind'"), unknown.err)
+    }
+
     func testBadInputFailsWithClearMessages() throws {
         let out = path("bad.h5")
         let cases: [([String], String)] = [

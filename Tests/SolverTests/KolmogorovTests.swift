@@ -4,10 +4,11 @@ import XCTest
 
 final class KolmogorovTests: XCTestCase {
     private func simulator<S: FFTScalar>(n: Int = 16, dt: Double = 0.05, substeps: Int = 1, drag: Double = 0.1,
-                                         forcing: Double = 1, viscosities: [Double], as: S.Type = Double.self) throws
-        -> KolmogorovSimulator<S> {
+                                         forcing: Double = 1, viscosities: [Double], as: S.Type = Double.self,
+                                         timeStepper: SpectralTimeStepper = .etdrk4) throws -> KolmogorovSimulator<S> {
         try KolmogorovSimulator(n: n, length: 2 * .pi, dt: dt, substeps: substeps, drag: drag, forcingMode: 2,
-                                forcingAmplitude: forcing, parameters: viscosities.map { SimulationParameters(["viscosity": $0]) })
+                                forcingAmplitude: forcing, parameters: viscosities.map { SimulationParameters(["viscosity": $0]) },
+                                timeStepper: timeStepper)
     }
 
     /// Velocity states from a closure `(x, y) -> (vx, vy)` on the n×n grid of [0, 2π)².
@@ -41,6 +42,30 @@ final class KolmogorovTests: XCTestCase {
         }
     }
 
+    /// The forced laminar state `u = (A sin(k_f y)/(ν k_f² + α), 0)` is an exact steady solution
+    /// (the shear flow does not advect its own vorticity; viscosity and drag balance the
+    /// forcing): 200 steps leave it unchanged to rounding, for two `(ν, A)` in one batch, and with
+    /// a uniform `U_x` added (translation along x of an x-independent flow) only the mean decays.
+    /// A wrong forcing sign, amplitude or wavenumber, or viscosity/drag rate, would move it.
+    func testForcedLaminarStateIsAFixedPoint() throws {
+        let n = 16, kf = 2.0, drag = 0.1, nus = [0.05, 0.02], amplitudes = [1.0, 0.5], dt = 0.05, steps = 200
+        let sim = try KolmogorovSimulator<Double>(n: n, length: 2 * .pi, dt: dt, substeps: 2, drag: drag, forcingMode: 2,
+                                                  forcingAmplitude: 1,
+                                                  parameters: zip(nus, amplitudes).map { SimulationParameters(["viscosity": $0, "forcing": $1]) })
+        let laminar = field(batch: 2, n: n) { b, _, y in (amplitudes[b] * sin(kf * y) / (nus[b] * kf * kf + drag), 0) }
+        var s = laminar
+        try sim.advance(&s, steps: steps)
+        XCTAssertLessThan(s.relativeDistance(to: laminar), 1e-12)
+        var moving = laminar + field(batch: 2, n: n) { _, _, _ in (0.8, 0) }
+        try sim.advance(&moving, steps: steps)
+        let decayed = laminar + field(batch: 2, n: n) { _, _, _ in (0.8 * exp(-drag * dt * Double(steps)), 0) }
+        XCTAssertLessThan(moving.relativeDistance(to: decayed), 1e-12)
+        // Off the fixed point (half the amplitude) the state moves: the test can fail.
+        var off = (0.5 * laminar)
+        try sim.advance(&off, steps: 20)
+        XCTAssertGreaterThan(off.relativeDistance(to: (0.5 * laminar)), 0.05)
+    }
+
     /// `u = (sin 2y, sin x)`: ψ = cos x − cos(2y)/2, ω = cos x − 2 cos 2y and
     /// `u·∇ω = 3 sin x sin 2y`, so `N = −3 sin x sin 2y − A k_f cos(k_f y)` (A = 0.5, k_f = 2).
     func testNonlinearTermMatchesTheAnalyticProduct() throws {
@@ -61,35 +86,84 @@ final class KolmogorovTests: XCTestCase {
     }
 
     /// A step returns a divergence-free field: a gradient (curl-free) part added to the state
-    /// is projected out, and the mean flow decays with the drag only.
-    func testStepProjectsOutDivergenceAndKeepsTheDampedMeanFlow() throws {
-        let n = 16, dt = 0.05
-        let sim = try simulator(n: n, dt: dt, forcing: 0, viscosities: [0.02])
+    /// is projected out.
+    func testStepProjectsOutDivergence() throws {
+        let n = 16
+        let sim = try simulator(n: n, viscosities: [0.02])
         var a = try randomState(batch: 1, n: n, seed: 1)
         var b = a + field(n: n) { _, x, y in (0.3 * cos(x + 2 * y), 0.6 * cos(x + 2 * y)) }  // ∇ sin(x + 2y) · 0.3
-        a = a + field(n: n) { _, _, _ in (0.5, -0.25) }
-        b = b + field(n: n) { _, _, _ in (0.5, -0.25) }
         try sim.step(&a)
         try sim.step(&b)
         XCTAssertLessThan(a.relativeDistance(to: b), 1e-12)
-        let mean = (0..<2).map { c in a[item: 0][item: c].mean() }
-        XCTAssertEqual(mean[0], 0.5 * exp(-0.1 * dt), accuracy: 1e-12)
-        XCTAssertEqual(mean[1], -0.25 * exp(-0.1 * dt), accuracy: 1e-12)
     }
 
-    func testTimeConvergenceOrderIsFour() throws {
-        let s0 = try randomState(batch: 1, n: 32, seed: 4)
-        let tFinal = 1.0
-        func solve(steps: Int) throws -> Tensor<Double> {
-            let sim = try simulator(n: 32, dt: tFinal / Double(steps), viscosities: [0.02])
-            var s = s0
-            try sim.advance(&s, steps: steps)
-            return s
+    /// `states` translated by whole cells: `out(x, y) = s(x − cx·Δ, y − cy·Δ)`.
+    private func rolled(_ s: Tensor<Double>, cellsX cx: Int, cellsY cy: Int) -> Tensor<Double> {
+        let n = s.shape[3]
+        return Tensor<Double>(shape: s.shape) { i in
+            s[i[0], i[1], ((i[2] - cy) % n + n) % n, ((i[3] - cx) % n + n) % n]
         }
-        let reference = try solve(steps: 256)
-        let errors = try [4, 8, 16].map { try (solve(steps: $0) - reference).maxAbs() }
-        let orders = TestSupport.orders(errors)
-        for p in orders { XCTAssertEqual(p, 4, accuracy: 0.2, "errors \(errors), orders \(orders)") }
+    }
+
+    /// Galilean invariance: a state plus a uniform velocity `U₀` evolves into the state's own
+    /// evolution translated by `X = U₀ (1 − e^{−α t})/α` plus the decayed `U₀ e^{−α t}`. `U₀` is
+    /// chosen so that `X` is a whole number of cells, and the expected state is built by rolling
+    /// the grid (independent of the solver's Fourier phase). Along x the forcing (a function of y)
+    /// does not break the invariance; with `U_y` the forcing is switched off.
+    func testUniformVelocityTranslatesTheFlowGalileanInvariance() throws {
+        let n = 16, dt = 0.05, steps = 8, drag = 0.1
+        let cell = 2 * Double.pi / Double(n), t = dt * Double(steps)
+        let g = -expm1(-drag * t) / drag
+        for (cx, cy, forcing) in [(3, 0, 1.0), (-2, 5, 0.0)] {
+            let sim = try simulator(n: n, dt: dt, substeps: 2, drag: drag, forcing: forcing, viscosities: [0.01])
+            let u0 = (Double(cx) * cell / g, Double(cy) * cell / g)
+            let s0 = try randomState(batch: 1, n: n, seed: 3)
+            var still = s0, moving = s0 + field(n: n) { _, _, _ in u0 }
+            try sim.advance(&still, steps: steps)
+            try sim.advance(&moving, steps: steps)
+            let decay = exp(-drag * t)
+            let expected = rolled(still, cellsX: cx, cellsY: cy) + field(n: n) { _, _, _ in (u0.0 * decay, u0.1 * decay) }
+            XCTAssertLessThan(moving.relativeDistance(to: expected), 1e-12, "shift (\(cx), \(cy)) cells")
+            // The translation is not negligible: ignoring the mean flow would fail by O(1).
+            XCTAssertGreaterThan(rolled(still, cellsX: cx, cellsY: cy).relativeDistance(to: still), 0.3)
+            let mean = (0..<2).map { c in moving[item: 0][item: c].mean() }
+            XCTAssertEqual(mean[0], u0.0 * decay, accuracy: 1e-12)
+            XCTAssertEqual(mean[1], u0.1 * decay, accuracy: 1e-12)
+        }
+    }
+
+    /// The diagnostic `N` includes the mean-flow advection `−U·∇ω`: for `u = (U + sin 2y, V + sin x)`
+    /// it is the zero-mean case's `N` plus `U sin x − 4V sin 2y`.
+    func testNonlinearTermIncludesTheMeanFlowAdvection() throws {
+        let n = 16, u = 0.7, v = -0.4
+        let sim = try simulator(n: n, forcing: 0.5, viscosities: [0.01])
+        let s = field(n: n) { _, x, y in (u + sin(2 * y), v + sin(x)) }
+        let term = try sim.nonlinearTerm(s)
+        // ω = cos x − 2 cos 2y: −U ∂x ω − V ∂y ω = U sin x − 4V sin 2y.
+        let expected = Tensor<Double>(shape: [1, 1, n, n]) { i in
+            let x = 2 * Double.pi * Double(i[3]) / Double(n), y = 2 * Double.pi * Double(i[2]) / Double(n)
+            return -3 * sin(x) * sin(2 * y) - 0.5 * 2 * cos(2 * y) + u * sin(x) - 4 * v * sin(2 * y)
+        }
+        XCTAssertLessThan(term.relativeDistance(to: expected), 1e-13)
+    }
+
+    /// Order 4 in time (ETDRK4) and 2 (ETDRK2), with a mean flow: the forcing in the frame moving
+    /// with `U_y` is time-dependent and evaluated at the stage times.
+    func testTimeConvergenceOrderIsFourOrTwo() throws {
+        let s0 = try randomState(batch: 1, n: 32, seed: 4) + field(n: 32) { _, _, _ in (0.3, 0.4) }
+        let tFinal = 1.0
+        for (scheme, order, steps) in [(SpectralTimeStepper.etdrk4, 4.0, [4, 8, 16]), (.etdrk2, 2.0, [8, 16, 32])] {
+            func solve(steps: Int) throws -> Tensor<Double> {
+                let sim = try simulator(n: 32, dt: tFinal / Double(steps), viscosities: [0.02], timeStepper: scheme)
+                var s = s0
+                try sim.advance(&s, steps: steps)
+                return s
+            }
+            let reference = try solve(steps: 256)
+            let errors = try steps.map { try (solve(steps: $0) - reference).maxAbs() }
+            let orders = TestSupport.orders(errors)
+            for p in orders { XCTAssertEqual(p, order, accuracy: 0.2, "\(scheme): errors \(errors), orders \(orders)") }
+        }
     }
 
     func testBatchedStepEqualsPerStateStepBitForBit() throws {
@@ -116,17 +190,24 @@ final class KolmogorovTests: XCTestCase {
         XCTAssertNotEqual(a, s0)
     }
 
+    /// `⟨J v, w⟩ = ⟨v, Jᵀ w⟩` at a state with a mean flow (translation and forcing phase), with
+    /// random `v`, `w` (which have means too).
     func testAdjointDotProduct() throws {
-        let sim = try simulator(n: 16, dt: 0.05, substeps: 2, viscosities: [0.01, 0.03])
-        let s = try randomState(batch: 2, n: 16, seed: 5)
+        try adjointDotProduct(.etdrk4)
+        try adjointDotProduct(.etdrk2)
+    }
+
+    private func adjointDotProduct(_ scheme: SpectralTimeStepper) throws {
+        let sim = try simulator(n: 16, dt: 0.05, substeps: 2, viscosities: [0.01, 0.03], timeStepper: scheme)
+        let s = try randomState(batch: 2, n: 16, seed: 5) + field(batch: 2, n: 16) { b, _, _ in b == 0 ? (0.4, -0.3) : (-0.2, 0.5) }
         let v = TestSupport.random([2, 2, 16, 16], seed: 6), w = TestSupport.random([2, 2, 16, 16], seed: 7)
         let jv = try TestSupport.jvp(sim, at: s, direction: v, epsilon: 1e-4)
         let jtw = try sim.stepVJP(at: s, cotangent: w)
         let lhs = jv.dot(w), rhs = v.dot(jtw)
-        XCTAssertLessThan(abs(lhs - rhs) / abs(rhs), 1e-6, "⟨Jv,w⟩ = \(lhs), ⟨v,Jᵀw⟩ = \(rhs)")
+        XCTAssertLessThan(abs(lhs - rhs) / abs(rhs), 1e-6, "\(scheme): ⟨Jv,w⟩ = \(lhs), ⟨v,Jᵀw⟩ = \(rhs)")
         for b in 0..<2 {
             let l = jv[item: b].dot(w[item: b]), r = v[item: b].dot(jtw[item: b])
-            XCTAssertLessThan(abs(l - r) / abs(r), 1e-6, "state \(b)")
+            XCTAssertLessThan(abs(l - r) / abs(r), 1e-6, "\(scheme) state \(b)")
         }
     }
 }

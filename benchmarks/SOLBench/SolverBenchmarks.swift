@@ -3,7 +3,8 @@ import SOL
 import Solver
 
 /// Step times of the spectral scenarios (Float32): one ETDRK4 step at the sizes exponax was
-/// measured at (docs/background.md), single state and batch of 16, the adjoint, and the default
+/// measured at (benchmarks/exponax_steps.py), single state and batch of 16, the adjoint, one ETDRK2
+/// step, and the default
 /// scenarios' source step and reference frame (4 sub-steps at 4× resolution).
 let solverSuite = BenchmarkSuite(name: "solver") {
     var benchmarks: [Benchmark] = []
@@ -36,6 +37,12 @@ let solverSuite = BenchmarkSuite(name: "solver") {
                 try! BurgersSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, parameters: params),
                 try! s.initialStates(params, as: Float.self), vjp: batch == 1)
         }
+        let one = [SimulationParameters(["viscosity": 0.01], seed: 0)]
+        var s = burgers
+        s.resolution = n / 4
+        add("burgers N=\(n) step ETDRK2, batch 1",
+            try! BurgersSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, parameters: one, timeStepper: .etdrk2),
+            try! s.initialStates(one, as: Float.self))
     }
     let kolmogorov = KolmogorovScenario()
     for n in [64, 128, 256] {
@@ -49,6 +56,14 @@ let solverSuite = BenchmarkSuite(name: "solver") {
                                                 forcingAmplitude: 1, parameters: params),
                 try! s.initialStates(params, as: Float.self), vjp: batch == 1)
         }
+        let one = [SimulationParameters(["viscosity": 0.01], seed: 0)]
+        var s = kolmogorov
+        s.resolution = n / 2
+        s.factor = 2
+        add("kolmogorov \(n)² step ETDRK2, batch 1",
+            try! KolmogorovSimulator<Float>(n: n, length: 2 * .pi, dt: 0.01, substeps: 1, drag: 0.1, forcingMode: 4,
+                                            forcingAmplitude: 1, parameters: one, timeStepper: .etdrk2),
+            try! s.initialStates(one, as: Float.self))
     }
     for scenario in [burgers as any Scenario, kolmogorov] {
         for batch in [1, 16] {

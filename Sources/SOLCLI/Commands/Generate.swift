@@ -47,6 +47,9 @@ struct Generate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Simulations computed together in one batch.")
     var batch: Int = 8
 
+    @Option(help: "karman only: self-advection of the reference solver, \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: " or ")) (default: semi-lagrangian, the original benchmark's; the source always uses it).")
+    var advection: String?
+
     @Flag(help: "Replace an existing output file.")
     var overwrite = false
 
@@ -60,6 +63,12 @@ struct Generate: ParsableCommand {
         if let factor, factor > 64 { throw ValidationError("--factor must be at most 64 (got \(factor))") }
         if let factor, factor < 2 { throw ValidationError("--factor must be at least 2 (got \(factor))") }
         if let dt, !(dt > 0) { throw ValidationError("--dt must be positive (got \(dt))") }
+        if let advection {
+            guard scenario == KarmanScenario.name else { throw ValidationError("--advection applies to the karman scenario only") }
+            guard KarmanAdvection(rawValue: advection) != nil else {
+                throw ValidationError("unknown --advection '\(advection)'; available: \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
         try asUsageError { try OutputGuard.refuseDirectory(out, option: "--out") }
         if FileManager.default.fileExists(atPath: out) && !overwrite {
             throw ValidationError("\(out) already exists; pass --overwrite to replace it")
@@ -68,7 +77,11 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let base = try ScenarioRegistry.scenario(named: scenario)
-        let configured = try base.with(resolution: resolution, factor: factor, dt: dt)
+        var configured = try base.with(resolution: resolution, factor: factor, dt: dt)
+        if let advection, var karman = configured as? KarmanScenario {
+            karman.referenceAdvection = KarmanAdvection(rawValue: advection)
+            configured = karman
+        }
         let options = GenerationOptions(train: train, test: test, frames: steps, warmup: warmup, seed: seed, batch: batch)
         let generator = try PairGenerator(scenario: configured, options: options)
         let progress = Progress(total: generator.progressTotal, label: "generate \(scenario)", unit: "frames")

@@ -84,14 +84,15 @@ final class FFTWPlanHandle<Scalar: FFTScalar>: @unchecked Sendable {
 
 /// Plans one transform twice, for 16-byte-aligned arrays (SIMD codelets) and for any alignment,
 /// and picks the right one at execution time, so callers may pass pointers into the middle of
-/// a larger buffer.
+/// a larger buffer. With `alignedOnly` only the aligned plan is made (the caller stages
+/// unaligned arrays through aligned scratch, as ``RealFFT`` does).
 struct AlignedPlanPair<Scalar: FFTScalar> {
     let aligned: FFTWPlanHandle<Scalar>
-    let unaligned: FFTWPlanHandle<Scalar>
+    let unaligned: FFTWPlanHandle<Scalar>?
 
     /// Throws ``CoreError/fftPlan(description:reason:)`` when FFTW cannot allocate the scratch
     /// arrays or create the plan (sizes beyond memory or FFTW's 32-bit extents).
-    init(description: @autoclosure () -> String, inputBytes: Int, outputBytes: Int, rigor: FFTRigor,
+    init(description: @autoclosure () -> String, inputBytes: Int, outputBytes: Int, rigor: FFTRigor, alignedOnly: Bool = false,
          make: (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32) -> OpaquePointer?) throws {
         FFTPlanner.prepare()
         // Planning with FFTW_MEASURE overwrites its arrays, so plan on scratch buffers.
@@ -107,14 +108,20 @@ struct AlignedPlanPair<Scalar: FFTScalar> {
             throw CoreError.fftPlan(description: description(), reason: "FFTW could not create the plan")
         }
         let aligned = FFTWPlanHandle<Scalar>(a)
-        guard let u = make(input, output, rigor.flags | sol_fftw_unaligned()) else {
-            throw CoreError.fftPlan(description: description(), reason: "FFTW could not create the plan")
+        if alignedOnly {
+            unaligned = nil
+        } else {
+            guard let u = make(input, output, rigor.flags | sol_fftw_unaligned()) else {
+                throw CoreError.fftPlan(description: description(), reason: "FFTW could not create the plan")
+            }
+            unaligned = FFTWPlanHandle(u)
         }
         self.aligned = aligned
-        unaligned = FFTWPlanHandle(u)
     }
 
     func choose(_ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) -> OpaquePointer {
-        Scalar._alignment(of: input) == 0 && Scalar._alignment(of: output) == 0 ? aligned.raw : unaligned.raw
+        if Scalar._alignment(of: input) == 0 && Scalar._alignment(of: output) == 0 { return aligned.raw }
+        guard let unaligned else { preconditionFailure("AlignedPlanPair: unaligned arrays need the unaligned plan") }
+        return unaligned.raw
     }
 }

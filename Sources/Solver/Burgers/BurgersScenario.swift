@@ -34,6 +34,9 @@ public struct BurgersScenario: Scenario, Equatable {
     /// Sine modes in the random initial condition.
     public var modes = 3
     public var blowUpLimit = 1e3
+    /// Time stepper of both solvers (`nil`: ETDRK4). Optional so that configurations written before
+    /// it existed decode unchanged.
+    public var timeStepper: SpectralTimeStepper?
 
     public init() {}
 
@@ -70,13 +73,14 @@ public struct BurgersScenario: Scenario, Equatable {
 
     public func makeSource<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> any Simulator<S> {
         try validate(); try validate(parameters)
-        return try BurgersSimulator<S>(n: resolution, length: length, dt: dt, substeps: sourceSubsteps, parameters: parameters)
+        return try BurgersSimulator<S>(n: resolution, length: length, dt: dt, substeps: sourceSubsteps, parameters: parameters,
+                                       timeStepper: timeStepper ?? .etdrk4)
     }
 
     public func makeReference<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> any Simulator<S> {
         try validate(); try validate(parameters)
         return try BurgersSimulator<S>(n: resolution * factor, length: length, dt: dt, substeps: referenceSubsteps,
-                                       parameters: parameters)
+                                       parameters: parameters, timeStepper: timeStepper ?? .etdrk4)
     }
 
     public func initialStates<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> Tensor<S> {

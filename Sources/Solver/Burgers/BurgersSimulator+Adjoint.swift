@@ -19,7 +19,7 @@ extension BurgersSimulator {
             record.withUnsafeMutableBufferPointer { rec in
                 toSpectrum(s.baseAddress!, spectrum.pointer)
                 for k in 0..<substeps {
-                    stepper.step(spectrum.pointer, record: rec.baseAddress! + k * stepper.recordCount) { x, out in
+                    stepper.step(spectrum.pointer, record: rec.baseAddress! + k * stepper.recordCount) { x, out, _ in
                         nonlinear(x, out)
                     }
                 }
@@ -31,7 +31,7 @@ extension BurgersSimulator {
                 toSpectrum(r.baseAddress!, w.baseAddress!)
                 record.withUnsafeBufferPointer { rec in
                     for k in (0..<substeps).reversed() {
-                        stepper.adjoint(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, wbar, out in
+                        stepper.adjoint(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, wbar, out, _ in
                             nonlinearVJP(x, wbar, out)
                         }
                     }
@@ -50,7 +50,6 @@ extension BurgersSimulator {
         let count = batchSize * modes, points = batchSize * n
         let t = scratch.pointer, xr = real.pointer, wr = real2.pointer, p = product.pointer
         t.update(from: x, count: count)
-        clearPadding(t)
         fft.inverse(t, xr)
         g.withUnsafeBufferPointer { g in
             for b in 0..<batchSize {
@@ -58,7 +57,6 @@ extension BurgersSimulator {
                     t[b * modes + m] = C(-gi * z.imaginary, gi * z.real) }
             }
         }
-        clearPadding(t)
         fft.inverse(t, wr)
         for i in 0..<points { wr[i] = 2 * xr[i] * wr[i] }
         fft.forward(wr, p)

@@ -30,6 +30,13 @@ struct Bilinear {
         return bottom + tj * (top - bottom)
     }
 
+    /// The smallest and largest of the four samples the interpolant uses (the MacCormack limiter).
+    @inline(__always) func range(_ f: UnsafePointer<Scalar>) -> (Scalar, Scalar) {
+        let c = corner
+        let f00 = f[c], f01 = f[c + 1], f10 = f[c + cols], f11 = f[c + cols + 1]
+        return (min(min(f00, f01), min(f10, f11)), max(max(f00, f01), max(f10, f11)))
+    }
+
     /// `(∂/∂fj, ∂/∂fi)` of the interpolant (0 along clamped axes).
     @inline(__always) func gradient(_ f: UnsafePointer<Scalar>) -> (Scalar, Scalar) {
         let c = corner

@@ -44,6 +44,11 @@ public struct KarmanScenario: Scenario, Equatable {
     /// Amplitude of the initial sideways push, in units of the inflow speed.
     public var perturbation = 1.0
     public var blowUpLimit = 20.0
+    /// Self-advection of the reference solver (`nil`: ``KarmanAdvection/semiLagrangian``, the
+    /// original benchmark's; `sol generate --advection maccormack` picks the second-order
+    /// MacCormack scheme). The source solver always uses the semi-Lagrangian step. Optional so
+    /// that configurations written before it existed decode unchanged.
+    public var referenceAdvection: KarmanAdvection?
 
     public init() {}
 
@@ -99,7 +104,8 @@ public struct KarmanScenario: Scenario, Equatable {
 
     public func makeReference<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> any Simulator<S> {
         try validate(); try validate(parameters)
-        return try KarmanSimulator<S>(grid: referenceGridGeometry, parameters: parameters, dt: dt, substeps: referenceSubsteps)
+        return try KarmanSimulator<S>(grid: referenceGridGeometry, parameters: parameters, dt: dt, substeps: referenceSubsteps,
+                                      advection: referenceAdvection ?? .semiLagrangian)
     }
 
     public func initialStates<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> Tensor<S> {

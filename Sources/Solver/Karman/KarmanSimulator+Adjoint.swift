@@ -3,10 +3,12 @@ extension KarmanSimulator {
     /// `J_P(s)ᵀ w`: the vector-Jacobian product of ``step(_:)`` at `states` (exact for the
     /// discrete step: every stage is transposed, advection with respect to both the advected field
     /// and the back-tracing velocity; kinks of the bilinear interpolation take the one-sided
-    /// derivative of the cell the departure point falls in).
+    /// derivative of the cell the departure point falls in). Only for ``KarmanAdvection/semiLagrangian``
+    /// (throws ``SolverError/notDifferentiable(scenario:)`` otherwise).
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        guard advection == .semiLagrangian else { throw SolverError.notDifferentiable(scenario: "karman (\(advection.rawValue) advection)") }
         try checkShape(states)
         guard cotangent.shape == states.shape else {
             throw SolverError.shapeMismatch(expected: states.shape, found: cotangent.shape)

@@ -7,8 +7,9 @@ import Foundation
 ///
 /// One step of size `dt` (split as in the original): explicit diffusion `v += ν dt ∇²v` (sub-cycled
 /// so that `ν dt' (1/dx² + 1/dy²) ≤ 0.4`), the inflow condition (`vy = U`, `vx = 0` on faces below
-/// `y = 5`), semi-Lagrangian self-advection (bilinear interpolation on each staggered component,
-/// departure points clamped to the domain), and the pressure projection with the cylinder
+/// `y = 5`), self-advection — semi-Lagrangian (bilinear interpolation on each staggered component,
+/// departure points clamped to the domain) or, for reference solvers, MacCormack with a limiter
+/// (``KarmanAdvection``) — and the pressure projection with the cylinder
 /// (``KarmanPressureSolver``: exact, direct, FFTW DCTs). The step is a deterministic function of its
 /// input, continuous and piecewise smooth (bilinear interpolation cells).
 ///
@@ -29,6 +30,9 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
     /// Largest allowed `dt/substeps · U / min(dx, dy)` (semi-Lagrangian back-traces of at most two
     /// cells at the inflow speed).
     public static var maximumCourant: Double { 2 }
+    /// The self-advection scheme (the original's semi-Lagrangian step unless chosen otherwise;
+    /// only that one has a discrete adjoint).
+    public let advection: KarmanAdvection
 
     let pressure: KarmanPressureSolver
     let workspaces: KarmanWorkspacePool
@@ -62,18 +66,21 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
     }
 
     /// A simulator for the states of a batch, one parameter set (`re`) per state.
-    public init(grid: KarmanGrid, parameters: [SimulationParameters], dt: Double = 1, substeps: Int = 1) throws {
+    public init(grid: KarmanGrid, parameters: [SimulationParameters], dt: Double = 1, substeps: Int = 1,
+                advection: KarmanAdvection = .semiLagrangian) throws {
         guard !parameters.isEmpty else { throw KarmanGrid.invalid("give at least one parameter set") }
         let reynolds = try parameters.map { try $0.value("re", scenario: "karman") }
         for re in reynolds { try Self.validate(reynolds: re) }
         try Self.validate(grid: grid, dt: dt, substeps: substeps)
-        self.init(grid: grid, parameters: parameters, reynolds: reynolds, dt: dt, substeps: substeps,
+        self.init(grid: grid, parameters: parameters, reynolds: reynolds, dt: dt, substeps: substeps, advection: advection,
                   pressure: try KarmanPressureSolver.shared(grid: grid), workspaces: KarmanWorkspacePool(grid: grid))
     }
 
     /// Convenience: one state per Reynolds number.
-    public init(grid: KarmanGrid, reynolds: [Double], dt: Double = 1, substeps: Int = 1) throws {
-        try self.init(grid: grid, parameters: reynolds.map { SimulationParameters(["re": $0]) }, dt: dt, substeps: substeps)
+    public init(grid: KarmanGrid, reynolds: [Double], dt: Double = 1, substeps: Int = 1,
+                advection: KarmanAdvection = .semiLagrangian) throws {
+        try self.init(grid: grid, parameters: reynolds.map { SimulationParameters(["re": $0]) }, dt: dt, substeps: substeps,
+                      advection: advection)
     }
 
     /// The same simulator for other Reynolds numbers (shares the pressure solver's setup).
@@ -81,11 +88,12 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
         guard !reynolds.isEmpty else { throw KarmanGrid.invalid("give at least one Reynolds number") }
         for re in reynolds { try Self.validate(reynolds: re) }
         return KarmanSimulator(grid: grid, parameters: reynolds.map { SimulationParameters(["re": $0]) }, reynolds: reynolds,
-                               dt: dt, substeps: substeps, pressure: pressure, workspaces: workspaces)
+                               dt: dt, substeps: substeps, advection: advection, pressure: pressure, workspaces: workspaces)
     }
 
     private init(grid: KarmanGrid, parameters: [SimulationParameters], reynolds: [Double], dt: Double, substeps: Int,
-                 pressure: KarmanPressureSolver, workspaces: KarmanWorkspacePool) {
+                 advection: KarmanAdvection, pressure: KarmanPressureSolver, workspaces: KarmanWorkspacePool) {
+        self.advection = advection
         self.grid = grid
         self.parameters = parameters
         self.reynolds = reynolds
@@ -134,7 +142,10 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
     func substep(_ ws: inout KarmanWorkspace, schedule: (count: Int, alpha: Double)) {
         for _ in 0..<schedule.count { ws.diffuse(alpha: schedule.alpha) }
         ws.applyInflow()
-        ws.advect(dt: dt / Double(substeps))
+        switch advection {
+        case .semiLagrangian: ws.advect(dt: dt / Double(substeps))
+        case .macCormack: ws.advectMacCormack(dt: dt / Double(substeps))
+        }
         ws.project(pressure)
     }
 

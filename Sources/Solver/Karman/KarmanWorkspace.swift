@@ -12,6 +12,8 @@ struct KarmanWorkspace {
     let grid: KarmanGrid
     var a: [Scalar]
     var b: [Scalar]
+    /// Third face buffer (the MacCormack result).
+    var c: [Scalar]
     /// Cell buffers of the pressure solve.
     var r: [Double]
     var p: [Double]
@@ -24,6 +26,7 @@ struct KarmanWorkspace {
         self.grid = grid
         a = [Scalar](repeating: 0, count: grid.faceCount)
         b = a
+        c = a
         let n = grid.cellsX * grid.cellsY
         r = [Double](repeating: 0, count: n)
         p = r; spectrum = r; correction = r
@@ -71,12 +74,15 @@ struct KarmanWorkspace {
 
     /// Writes the stored `[2, H, W]` state from `a`.
     func extract(into state: UnsafeMutablePointer<Scalar>) {
+        a.withUnsafeBufferPointer { Self.extract(grid, faces: $0.baseAddress!, into: state) }
+    }
+
+    /// The stored `[2, H, W]` state of the face buffer `f` of `grid`.
+    static func extract(_ grid: KarmanGrid, faces f: UnsafePointer<Scalar>, into state: UnsafeMutablePointer<Scalar>) {
         let (h, w) = (grid.cellsY, grid.cellsX), w1 = w + 1, vo = grid.uCount
-        a.withUnsafeBufferPointer { fb in
-            let f = fb.baseAddress!, vx = state, vy = state + h * w
-            for j in 0..<h { for i in 0..<w { vx[j * w + i] = f[j * w1 + i] } }
-            vy.update(from: f + vo, count: h * w)
-        }
+        let vx = state, vy = state + h * w
+        for j in 0..<h { (vx + j * w).update(from: f + j * w1, count: w) }
+        vy.update(from: f + vo, count: h * w)
     }
 
     // MARK: Diffusion
@@ -256,11 +262,14 @@ extension KarmanWorkspace {
     /// `state → p`, rounded to `S`.
     func store<S: TensorScalar>(into p: UnsafeMutablePointer<S>) { Self.store(state, into: p) }
 
-    /// `state ← extract(a)`.
+    /// `state ← extract(a)`, in place: `a` is read while `state` is written (disjoint stored
+    /// properties), so no copy of the state is made (it was a copy-on-write copy of 512 KB per
+    /// reference step before).
     mutating func extractState() {
-        var out = state
-        out.withUnsafeMutableBufferPointer { extract(into: $0.baseAddress!) }
-        state = out
+        let grid = self.grid
+        a.withUnsafeBufferPointer { f in
+            state.withUnsafeMutableBufferPointer { Self.extract(grid, faces: f.baseAddress!, into: $0.baseAddress!) }
+        }
     }
 
     /// The `count` scalars at `p` as Float64 (a concrete loop for Float and Double).

@@ -2,10 +2,12 @@ import SOLCore
 
 extension KolmogorovSimulator {
     /// `J_P(s)ᵀ w` of one ``step(_:)``, exact for the discrete scheme. Every linear stage (curl,
-    /// velocity from vorticity, mean-flow decay, ETDRK4 coefficients) is a Fourier multiplier
-    /// whose transpose is the conjugate multiplier; the advection term
+    /// velocity from vorticity, mean-flow decay, ETDRK4 coefficients, the mean-flow translation)
+    /// is a Fourier multiplier whose transpose is the conjugate multiplier; the advection term
     /// `N(ω) = −Dx P(uω) − Dy P(vω)` with `u = A₁ω`, `v = A₂ω` has
-    /// `dN(ω)ᵀ w = −[A₁ᵀ(ω p) + u p + A₂ᵀ(ω q) + v q]`, `p = (Dx P)ᵀ w`, `q = (Dy P)ᵀ w`.
+    /// `dN(ω)ᵀ w = −[A₁ᵀ(ω p) + u p + A₂ᵀ(ω q) + v q]`, `p = (Dx P)ᵀ w`, `q = (Dy P)ᵀ w`. The input's
+    /// mean velocity `U₀` also enters through the translation `X = U₀ (1 − e^{−α dt})/α` and the
+    /// stage forcing `F e^{±i k_f Y(τ)}`; their cotangents are added to the mean of the result.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func stepVJP(at states: Tensor<Scalar>, cotangent: Tensor<Scalar>) throws -> Tensor<Scalar> {
@@ -13,19 +15,22 @@ extension KolmogorovSimulator {
         try checkShape(cotangent)
         lock.lock(); defer { lock.unlock() }
         let count = batchSize * modes
+        let h = dt / Double(substeps)
         var record = [C](repeating: .zero, count: substeps * stepper.recordCount)
-        var w = [C](repeating: .zero, count: count)
+        var w = [C](repeating: .zero, count: count), wbar = w
         var ws = VJPWorkspace(count: count, real: batchSize * n * n)
         var result = cotangent
-        // Forward pass to the vorticity stages.
+        // Forward pass to the vorticity stages; w ends as ω̃ (before the translation).
         states.withUnsafeBufferPointer { s in
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
                 w.withUnsafeMutableBufferPointer { w in
                     record.withUnsafeMutableBufferPointer { rec in
                         fft2.forward(s.baseAddress!, vs.baseAddress!)
+                        readMeanVelocity(vs.baseAddress!)
                         curl(vs.baseAddress!, into: w.baseAddress!)
                         for k in 0..<substeps {
-                            stepper.step(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, out in
+                            stepper.step(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, out, stage in
+                                setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
                                 nonlinear(x, out)
                             }
                         }
@@ -36,8 +41,8 @@ extension KolmogorovSimulator {
         let scale = Scalar(1) / Scalar(n * n)
         result.withUnsafeMutableBufferPointer { r in
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
-                w.withUnsafeMutableBufferPointer { w in
-                    let vsp = vs.baseAddress!, wp = w.baseAddress!
+                wbar.withUnsafeMutableBufferPointer { wb in
+                    let vsp = vs.baseAddress!, wp = wb.baseAddress!
                     fft2.forward(r.baseAddress!, vsp)
                     kx.withUnsafeBufferPointer { kx in ky.withUnsafeBufferPointer { ky in inverseK2.withUnsafeBufferPointer { ik2 in
                         // Transpose of the velocity reconstruction: ω̄ = Σ conj(vel_c) Ŵ_c.
@@ -51,14 +56,22 @@ extension KolmogorovSimulator {
                             wx[0] = C(wx[0].real * meanDecay, wx[0].imaginary * meanDecay)
                             wy[0] = C(wy[0].real * meanDecay, wy[0].imaginary * meanDecay)
                         }
+                        // Transpose of the translation ω̂ = S(X) ω̃, and the cotangent of X = U₀·g(dt).
+                        let g = displacement(time: dt)
+                        var meanBar = w.withUnsafeBufferPointer { translationCotangent(wp, $0.baseAddress!) }
+                            .map { (x: $0.x * g, y: $0.y * g) }
+                        translate(wp, inverse: true)
                         record.withUnsafeBufferPointer { rec in
                             for k in (0..<substeps).reversed() {
-                                stepper.adjoint(wp, record: rec.baseAddress! + k * stepper.recordCount) { x, wbar, out in
-                                    nonlinearVJP(x, wbar, out, workspace: &ws)
+                                stepper.adjoint(wp, record: rec.baseAddress! + k * stepper.recordCount) { x, nbar, out, stage in
+                                    forcingCotangent(nbar, time: (Double(k) + stepper.stageOffset(stage)) * h, into: &meanBar)
+                                    nonlinearVJP(x, nbar, out, workspace: &ws)
                                 }
                             }
                         }
-                        // Transpose of the curl: s̄x = i ky ω̄, s̄y = −i kx ω̄, plus the mean path.
+                        // Transpose of the curl: s̄x = i ky ω̄, s̄y = −i kx ω̄, plus the mean paths
+                        // (decay, translation and forcing phase): the cotangent of U₀ = F[v](0)/n²
+                        // is represented by Ū at entry 0.
                         for b in 0..<batchSize {
                             let sx = vsp + 2 * b * modes, sy = sx + modes, o = wp + b * modes
                             let mx = sx[0], my = sy[0]
@@ -66,8 +79,8 @@ extension KolmogorovSimulator {
                                 sx[i] = C(-ky[i] * o[i].imaginary, ky[i] * o[i].real)
                                 sy[i] = C(kx[i] * o[i].imaginary, -kx[i] * o[i].real)
                             }
-                            sx[0] = C(sx[0].real + mx.real, sx[0].imaginary + mx.imaginary)
-                            sy[0] = C(sy[0].real + my.real, sy[0].imaginary + my.imaginary)
+                            sx[0] = C(sx[0].real + mx.real + Scalar(meanBar[b].x), sx[0].imaginary + mx.imaginary)
+                            sy[0] = C(sy[0].real + my.real + Scalar(meanBar[b].y), sy[0].imaginary + my.imaginary)
                         }
                     } } }
                     fft2.inverse(vsp, r.baseAddress!)

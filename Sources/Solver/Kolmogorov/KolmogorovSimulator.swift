@@ -7,16 +7,26 @@ import SOLCore
 ///     ∂ω/∂t + ∇·(u ω) = ν Δω − α ω − A k_f cos(k_f y),   u = (∂ψ/∂y, −∂ψ/∂x),   −Δψ = ω,
 ///
 /// the curl of the momentum equation with body force `(A sin(k_f y), 0)` and linear drag `α`.
-/// The advection term is evaluated in conservative form with the 2/3 rule; ETDRK4 (``ETDRK4``)
-/// integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per ``step(_:)``.
+/// The advection term is evaluated in conservative form with the 2/3 rule; ETDRK4 (``ETDRK4``, or
+/// ``ETDRK2`` when chosen) integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per
+/// ``step(_:)``.
 ///
 /// **State channels**: velocity `[vx, vy]`, shape `[B, 2, H, W]` (x along W, y along H). Why
 /// velocity and not vorticity: the corrector and the MAE work on velocity, like the wake flow,
 /// and `T` (spectral truncation) keeps velocity divergence-free. A step takes the curl of the
-/// state (`ω = ∂vx... = ∂x vy − ∂y vx`), evolves `ω`, and returns the velocity of the stream
-/// function plus the mean flow, which decays as `e^{−α t}` (the forcing has zero mean). A
-/// divergent part added by a corrector is therefore projected out by the next step. Vorticity is
-/// derived with ``vorticity(_:)``.
+/// state (`ω = ∂x vy − ∂y vx`), evolves `ω`, and returns the velocity of the stream function
+/// plus the mean flow `U`, which decays as `U(t) = U₀ e^{−α t}` (the forcing and the advection
+/// term have zero mean). A divergent part added by a corrector is therefore projected out by the
+/// next step. Vorticity is derived with ``vorticity(_:)``.
+///
+/// **Mean flow.** The advecting velocity is the full `u = u_ψ + U(t)`: a uniform velocity
+/// carries the vortices, as in Navier–Stokes. Its term `U(t)·∇ω` is a pure translation by
+/// `X(t) = ∫U = U₀ (1 − e^{−α t})/α`, integrated exactly: each step is computed in the frame
+/// moving with the mean flow (where the forcing becomes `−A k_f cos(k_f (y + X_y(t)))`, evaluated
+/// at the ETDRK4 stage times), and the vorticity is translated by `X(dt)` at the end (a Fourier
+/// phase `e^{−i k·X}`; `cos(k X)` on a Nyquist row or column, which is the exact roll for a
+/// whole number of cells). The step is therefore Galilean invariant to rounding: a state plus a
+/// uniform `U₀` gives the translated result.
 ///
 /// Each batch item has its own viscosity (`viscosity`) and optionally forcing amplitude
 /// (`forcing`, default ``forcingAmplitude``).
@@ -44,7 +54,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     public let modes: Int
 
     let fft1: RealFFT<Scalar>, fft2: RealFFT<Scalar>, fft3: RealFFT<Scalar>
-    let stepper: ETDRK4<Scalar>
+    let stepper: any ExponentialIntegrator<Scalar>
+    /// The time stepper (``SpectralTimeStepper``: ETDRK4 unless chosen otherwise).
+    public let timeStepper: SpectralTimeStepper
     /// Derivative multipliers `k_x`, `k_y` (Nyquist 0) and `1/|k|²` (0 at k = 0), per half-spectrum entry.
     let kx: [Scalar], ky: [Scalar], inverseK2: [Scalar]
     /// Velocity-from-vorticity multipliers: `v̂x = i·sx·ω̂`, `v̂y = i·sy·ω̂` with `sx = k_y/|k|²`, `sy = −k_x/|k|²`.
@@ -53,11 +65,24 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let kxm: [Scalar], kym: [Scalar]
     /// Dealiasing mask divided by `(n²)²`, per entry.
     let maskScaled: [Scalar]
-    /// Forcing spectrum per batch item (`[B, modes]`), in the unnormalised transform representation.
-    let forcing: [C]
+    /// Forcing coefficient `−A k_f n²/2` per batch item: the unnormalised transform of
+    /// `−A k_f cos(k_f y)` at the entries `(κy = ±forcingMode, κx = 0)` (0 without forcing).
+    let forcingCoefficient: [Double]
+    /// Half-spectrum indices of the entries `κy = +forcingMode` and `−forcingMode` (`κx = 0`), or
+    /// `nil` without forcing.
+    let forcingEntries: (plus: Int, minus: Int)?
+    /// `k_f = 2π·forcingMode/L`.
+    let forcingWavenumber: Double
+    /// Angular wavenumbers `2πκ/L` of the half axis (`x`, `n/2 + 1` entries) and the full axis (`y`).
+    let waveX: [Double], waveY: [Double]
     let meanDecay: Scalar
     let lock = NSLock()
     var velocitySpectrum: [C], vorticity: [C], three: [C], two: [C], realThree: [Scalar], realTwo: [Scalar]
+    /// Forcing spectrum of the stage being evaluated, per batch item (`[B, modes]`), in the
+    /// unnormalised transform representation and in the frame moving with the item's mean flow.
+    var stageForcing: [C]
+    /// Mean velocity `U₀` of each batch item at the start of the current step.
+    var meanVelocity: [(x: Double, y: Double)]
 
     /// - Parameters:
     ///   - n: grid points per side (even).
@@ -68,8 +93,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     ///   - forcingMode: forcing wave number in units of `2π/L`.
     ///   - forcingAmplitude: forcing amplitude `A`.
     ///   - parameters: one per batch item, each with `viscosity` (ν > 0) and optionally `forcing`.
+    ///   - timeStepper: ETDRK4 (default) or ETDRK2.
     public init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
-                forcingAmplitude: Double, parameters: [SimulationParameters]) throws {
+                forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper = .etdrk4) throws {
         precondition(n >= 4 && n % 2 == 0 && dt > 0 && substeps >= 1 && !parameters.isEmpty,
                      "KolmogorovSimulator: invalid n \(n), dt \(dt), substeps \(substeps) or empty batch")
         self.n = n
@@ -106,21 +132,25 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         kxm = (0..<modes).map { kx[$0] * mask[$0] }
         kym = (0..<modes).map { ky[$0] * mask[$0] }
         var linear: [Double] = []
-        var forcing = [C](repeating: .zero, count: batch * modes)
+        var coefficients: [Double] = []
         let kf = 2 * Double.pi * Double(forcingMode) / length
-        for (b, p) in parameters.enumerated() {
+        let forced = forcingMode > 0 && 2 * forcingMode < n
+        for p in parameters {
             let nu = try p.value("viscosity", scenario: KolmogorovScenario.name)
             linear += k2.map { -nu * $0 - drag }
             // −A k_f cos(k_f y): F[cos(k_f y)] = n²/2 at (κy = ±forcingMode, κx = 0).
             let a = p["forcing"] ?? forcingAmplitude
-            if forcingMode > 0 && 2 * forcingMode < n {
-                let value = Scalar(-a * kf * points / 2)
-                forcing[b * modes + forcingMode * half] = C(value, 0)
-                forcing[b * modes + (n - forcingMode) * half] = C(value, 0)
-            }
+            coefficients.append(forced ? -a * kf * points / 2 : 0)
         }
-        self.forcing = forcing
-        stepper = ETDRK4(linear: linear, h: dt / Double(substeps))
+        forcingCoefficient = coefficients
+        forcingEntries = forced ? (forcingMode * half, (n - forcingMode) * half) : nil
+        forcingWavenumber = kf
+        waveX = kxFull
+        waveY = kyFull
+        stageForcing = [C](repeating: .zero, count: batch * modes)
+        meanVelocity = Array(repeating: (0, 0), count: batch)
+        self.timeStepper = timeStepper
+        stepper = timeStepper.make(linear: linear, h: dt / Double(substeps), as: Scalar.self)
         meanDecay = Scalar(Foundation.exp(-drag * dt))
         velocitySpectrum = [C](repeating: .zero, count: 2 * batch * modes)
         vorticity = [C](repeating: .zero, count: batch * modes)
@@ -139,8 +169,16 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
                 vorticity.withUnsafeMutableBufferPointer { w in
                     fft2.forward(s.baseAddress!, vs.baseAddress!)
+                    readMeanVelocity(vs.baseAddress!)
                     curl(vs.baseAddress!, into: w.baseAddress!)
-                    for _ in 0..<substeps { stepper.step(w.baseAddress!) { x, out in nonlinear(x, out) } }
+                    let h = dt / Double(substeps)
+                    for k in 0..<substeps {
+                        stepper.step(w.baseAddress!, record: nil) { x, out, stage in
+                            setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
+                            nonlinear(x, out)
+                        }
+                    }
+                    translate(w.baseAddress!, inverse: false)
                     velocity(from: w.baseAddress!, into: vs.baseAddress!, meanFactor: meanDecay)
                     fft2.inverse(vs.baseAddress!, s.baseAddress!)
                 }
@@ -161,8 +199,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         return out
     }
 
-    /// The explicit term `N(ω) = −∇·(u ω) + f` (dealiased) in real space, for tests and
-    /// diagnostics: velocity states `[B, 2, n, n]` in, `[B, 1, n, n]` out.
+    /// The explicit term `N(ω) = −∇·(u ω) + f` in real space, for tests and diagnostics: velocity
+    /// states `[B, 2, n, n]` in, `[B, 1, n, n]` out. `u = u_ψ + U` includes the mean flow `U`;
+    /// the product `u_ψ ω` is dealiased, the linear term `−U·∇ω` is exact.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func nonlinearTerm(_ states: Tensor<Scalar>) throws -> Tensor<Scalar> {
@@ -172,8 +211,11 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         var w = [C](repeating: .zero, count: batchSize * modes), out = w
         vs.withUnsafeBufferPointer { vs in w.withUnsafeMutableBufferPointer { w in
             out.withUnsafeMutableBufferPointer { o in
+                readMeanVelocity(vs.baseAddress!)
                 curl(vs.baseAddress!, into: w.baseAddress!)
+                setStageForcing(time: 0)
                 nonlinear(w.baseAddress!, o.baseAddress!)
+                addMeanAdvection(w.baseAddress!, o.baseAddress!)
             }
         } }
         var result = fft1.inverse(out, shape: [batchSize, 1, n, n])
@@ -219,7 +261,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         } } }
     }
 
-    /// `N̂(ω̂) = −i k_x P F[u ω] − i k_y P F[v ω] + f̂` (3 batched inverse, 2 batched forward transforms).
+    /// `N̂(ω̂) = −i k_x P F[u ω] − i k_y P F[v ω] + f̂` with the stage forcing ``stageForcing``
+    /// (3 batched inverse, 2 batched forward transforms).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
@@ -227,7 +270,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         three.withUnsafeMutableBufferPointer { t in realThree.withUnsafeMutableBufferPointer { r in
         two.withUnsafeMutableBufferPointer { p in realTwo.withUnsafeMutableBufferPointer { q in
         sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
-        kxm.withUnsafeBufferPointer { kxm in kym.withUnsafeBufferPointer { kym in forcing.withUnsafeBufferPointer { f in
+        kxm.withUnsafeBufferPointer { kxm in kym.withUnsafeBufferPointer { kym in stageForcing.withUnsafeBufferPointer { f in
             let u = t.baseAddress!, v = u + count, w = u + 2 * count
             for b in 0..<batchSize {
                 let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes

@@ -17,7 +17,7 @@ import SOLCore
 /// of a batch may have its own viscosity. The coefficients are real (`L` real), so every
 /// coefficient multiplication is self-adjoint, which makes ``adjoint(_:record:nonlinearVJP:)``
 /// the exact transpose of ``step(_:record:nonlinear:)``.
-public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
+public final class ETDRK4<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked Sendable {
     /// A complex spectrum entry.
     public typealias C = Complex<Scalar>
     /// Complex entries of the evolved spectrum (all batch items).
@@ -79,28 +79,37 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
     /// Entries a ``Record`` needs per step: the four stage values `v, a, b, c`.
     public var recordCount: Int { 4 * count }
 
-    /// Advances `v` (``count`` entries) by one step. `nonlinear(x, out)` writes `N(x)` to `out`.
+    /// Time of stage `stage` (0…3 for `v, a, b, c`) as a fraction of the step: `0, ½, ½, 1`.
+    /// A non-autonomous `N(x, t)` (time-dependent forcing) is evaluated at `t₀ + h·stageOffset`,
+    /// which keeps the scheme fourth order (Cox & Matthews 2002, §2).
+    @inlinable public static func stageOffset(_ stage: Int) -> Double { stage == 0 ? 0 : stage == 3 ? 1 : 0.5 }
+
+    /// ``stageOffset(_:)`` (the ``ExponentialIntegrator`` requirement).
+    public func stageOffset(_ stage: Int) -> Double { Self.stageOffset(stage) }
+
+    /// Advances `v` (``count`` entries) by one step. `nonlinear(x, out, stage)` writes `N(x)` to
+    /// `out`; `stage` (0…3) is the stage being evaluated (its time is ``stageOffset(_:)``).
     /// If `record` is given, the stage values `v, a, b, c` are stored there (``recordCount``
     /// entries) for ``adjoint(_:record:nonlinearVJP:)``.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func step(_ v: UnsafeMutablePointer<C>, record: UnsafeMutablePointer<C>? = nil,
-                     nonlinear: (UnsafePointer<C>, UnsafeMutablePointer<C>) -> Void) {
+                     nonlinear: (UnsafePointer<C>, UnsafeMutablePointer<C>, Int) -> Void) {
         let n = count
         let e = self.e.pointer, e2 = self.e2.pointer, q = self.q.pointer, f1 = self.f1.pointer, f2 = self.f2.pointer, f3 = self.f3.pointer
         let nv = self.nv.pointer, na = self.na.pointer, nb = self.nb.pointer, nc = self.nc.pointer
         let a = self.a.pointer, b = self.b.pointer, c = self.c.pointer
         if let record { record.update(from: v, count: n) }
-        nonlinear(v, nv)
+        nonlinear(v, nv, 0)
         for i in 0..<n { a[i] = Self.lin(e2[i], v[i], q[i], nv[i]) }
-        nonlinear(a, na)
+        nonlinear(a, na, 1)
         for i in 0..<n { b[i] = Self.lin(e2[i], v[i], q[i], na[i]) }
-        nonlinear(b, nb)
+        nonlinear(b, nb, 2)
         for i in 0..<n {
             let t = C(2 * nb[i].real - nv[i].real, 2 * nb[i].imaginary - nv[i].imaginary)
             c[i] = Self.lin(e2[i], a[i], q[i], t)
         }
-        nonlinear(c, nc)
+        nonlinear(c, nc, 3)
         for i in 0..<n {
             let s = C(na[i].real + nb[i].real, na[i].imaginary + nb[i].imaginary)
             let re = e[i] * v[i].real + f1[i] * nv[i].real + 2 * f2[i] * s.real + f3[i] * nc[i].real
@@ -116,12 +125,14 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
 
     /// Transpose of one step: on entry `w` holds the cotangent of the step's output, on exit the
     /// cotangent of its input. `record` holds the stage values stored by ``step(_:record:nonlinear:)``;
-    /// `nonlinearVJP(x, w, out)` writes `dN(x)ᵀ w` to `out`. All spectra represent real fields
+    /// `nonlinearVJP(x, w, out, stage)` writes `dN(x)ᵀ w` to `out`; `w` is the cotangent of the
+    /// stage's `N`, so a caller whose `N` depends on parameters can accumulate their cotangents
+    /// there. Stages are visited in reverse (3, 2, 1, 0). All spectra represent real fields
     /// (cotangents are represented by the transform of the real-space cotangent).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func adjoint(_ w: UnsafeMutablePointer<C>, record: UnsafePointer<C>,
-                        nonlinearVJP: (UnsafePointer<C>, UnsafePointer<C>, UnsafeMutablePointer<C>) -> Void) {
+                        nonlinearVJP: (UnsafePointer<C>, UnsafePointer<C>, UnsafeMutablePointer<C>, Int) -> Void) {
         let n = count
         let e = self.e.pointer, e2 = self.e2.pointer, q = self.q.pointer, f1 = self.f1.pointer, f2 = self.f2.pointer, f3 = self.f3.pointer
         let bv = self.bv.pointer, bnv = self.bnv.pointer, bna = self.bna.pointer, bnb = self.bnb.pointer
@@ -134,24 +145,24 @@ public final class ETDRK4<Scalar: FFTScalar>: @unchecked Sendable {
             bnb[i] = bna[i]
             bnc[i] = Self.scale(f3[i], w[i])
         }
-        nonlinearVJP(c, bnc, bc)
+        nonlinearVJP(c, bnc, bc, 3)
         for i in 0..<n {
             ba[i] = Self.scale(e2[i], bc[i])
             bnb[i] = Self.add(bnb[i], Self.scale(2 * q[i], bc[i]))
             bnv[i] = Self.add(bnv[i], Self.scale(-q[i], bc[i]))
         }
-        nonlinearVJP(b, bnb, bb)
+        nonlinearVJP(b, bnb, bb, 2)
         for i in 0..<n {
             bv[i] = Self.add(bv[i], Self.scale(e2[i], bb[i]))
             bna[i] = Self.add(bna[i], Self.scale(q[i], bb[i]))
         }
-        nonlinearVJP(a, bna, bc)  // bc reused as scratch for dN(a)ᵀ n̄a
+        nonlinearVJP(a, bna, bc, 1)  // bc reused as scratch for dN(a)ᵀ n̄a
         for i in 0..<n {
             ba[i] = Self.add(ba[i], bc[i])
             bv[i] = Self.add(bv[i], Self.scale(e2[i], ba[i]))
             bnv[i] = Self.add(bnv[i], Self.scale(q[i], ba[i]))
         }
-        nonlinearVJP(v, bnv, bc)
+        nonlinearVJP(v, bnv, bc, 0)
         for i in 0..<n { w[i] = Self.add(bv[i], bc[i]) }
     }
 
