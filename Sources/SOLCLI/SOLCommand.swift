@@ -12,6 +12,7 @@ struct SOLCommand: ParsableCommand {
         `sol inspect FILE` shows what a dataset or checkpoint holds.
         """,
         version: "0.1.0",
-        subcommands: [QuickstartCommand.self, Generate.self, Train.self, Evaluate.self, Diagnose.self, Inspect.self]
+        subcommands: [QuickstartCommand.self, Generate.self, Train.self, Evaluate.self, Diagnose.self, Inspect.self,
+                      Export.self, Import.self]
     )
 }
