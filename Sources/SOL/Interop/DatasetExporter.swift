@@ -110,7 +110,7 @@ public struct DatasetExporter {
         try sims.setAttribute("Dimension", layout.spatialRank)
         try sims.setAttribute("Domain Extent", layout.extent)
         try sims.setAttribute("Resolution", layout.resolution)
-        try sims.setAttribute("Time Steps", dataset.train.first?.frames ?? dataset.test.first?.frames ?? 0)
+        try sims.setAttribute("Time Steps", (dataset.train + dataset.test).first?.frames ?? 0)
         try sims.setAttribute("Boundary Conditions", layout.boundaryConditions)
         try sims.setAttribute("Boundary Conditions Order", layout.boundaryConditionsOrder)
         try writeSOLAttributes(sims)
@@ -123,7 +123,7 @@ public struct DatasetExporter {
             index += 1
         }
         try file.commit()
-        return Summary(path: out, files: [out], simulations: index, frames: dataset.train.first?.frames ?? 0,
+        return Summary(path: out, files: [out], simulations: index, frames: (dataset.train + dataset.test).first?.frames ?? 0,
                        grid: grid, replay: replay)
     }
 
@@ -152,7 +152,7 @@ public struct DatasetExporter {
         } catch {
             throw CoreError.io(operation: "rename \(partial) to", path: out, reason: error.localizedDescription)
         }
-        return Summary(path: out, files: files, simulations: files.count, frames: dataset.train.first?.frames ?? 0,
+        return Summary(path: out, files: files, simulations: files.count, frames: (dataset.train + dataset.test).first?.frames ?? 0,
                        grid: grid, replay: replay)
     }
 
