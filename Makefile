@@ -17,6 +17,8 @@ PY_PACKAGES := h5py numpy matplotlib nbclient nbformat ipykernel pbdl==1.0.0 set
 # (pbdl imports pkg_resources, which setuptools 81 may drop: hence the pin above.)
 INTEROP_PY_PACKAGES := the_well==1.2.0 torch==2.13.0
 SWIFT_TEST_FLAGS ?= --disable-swift-testing
+# Our code builds without a warning: `make build` and `make test` keep it so.
+SWIFT_BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 OUT := out
 
 # Solver and trainer threads are managed by the project; keep the libraries single-threaded.
@@ -53,7 +55,7 @@ $(VENV)/.interop-installed: $(VENV)/.installed
 	touch $@
 
 build: deps
-	swift build
+	swift build $(SWIFT_BUILD_FLAGS)
 
 release: deps
 	swift build -c release --product sol
@@ -64,7 +66,7 @@ demo: release
 test: deps venv test-swift test-mpi test-python test-interop test-notebooks
 
 test-swift:
-	swift build --build-tests
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test $(SWIFT_TEST_FLAGS) --skip-build
 
 # ZO queries split across 2 MPI ranks give the single-process gradient bit for bit.

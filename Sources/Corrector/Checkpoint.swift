@@ -98,12 +98,30 @@ public struct Checkpoint: Sendable, Equatable {
                                           inputScale: try norm.read("input_scale", as: Float.self).scalars,
                                           outputMean: try norm.read("output_mean", as: Float.self).scalars,
                                           outputScale: try norm.read("output_scale", as: Float.self).scalars)
+        for (name, values) in [("parameters", parameters), ("normalization/input_mean", normalization.inputMean),
+                               ("normalization/input_scale", normalization.inputScale),
+                               ("normalization/output_mean", normalization.outputMean),
+                               ("normalization/output_scale", normalization.outputScale)] {
+            try requireFinite(values, name: name, path: path)
+        }
         let network = try Network(architecture: arch, parameters: parameters, normalization: normalization)
         var state: [String: [Float]] = [:]
         let optimizer = try root.group("optimizer")
-        for name in try optimizer.memberNames() { state[name] = try optimizer.read(name, as: Float.self).scalars }
+        for name in try optimizer.memberNames() {
+            let values = try optimizer.read(name, as: Float.self).scalars
+            try requireFinite(values, name: "optimizer/\(name)", path: path)
+            state[name] = values
+        }
         return Checkpoint(network: network, optimizerState: state, step: try root.intAttribute("step"),
                           trainingConfiguration: try root.stringAttribute("training_configuration"))
+    }
+
+    /// Throws ``CorrectorError/invalidCheckpoint(path:reason:)`` when `values` hold NaN or ±∞
+    /// (a checkpoint of a diverged run, or a damaged file), naming the first bad entry.
+    private static func requireFinite(_ values: [Float], name: String, path: String) throws {
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return }
+        let count = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        throw CorrectorError.invalidCheckpoint(path: path, reason: "/\(name) holds \(count) non-finite value(s), the first \(values[bad]) at index \(bad); the run that wrote it diverged or the file is damaged")
     }
 
     /// The architecture stored in a checkpoint, without reading the parameters.

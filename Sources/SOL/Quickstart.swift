@@ -62,13 +62,13 @@ public struct Quickstart: Sendable {
         var c = TrainingConfiguration()
         c.method = method
         c.unroll = 4
-        c.network = "tiny"
+        c.network = .tiny
         c.iterations = iterations
         c.batchSize = 3
         c.threads = threads
         c.optimizer.learningRate = 3e-3
-        c.schedule.kind = "cosine"
-        c.zo.estimator = "central"
+        c.schedule.kind = .cosine
+        c.zo.estimator = .central
         c.zo.mu = 1e-3
         c.zo.sparsity = 0
         c.checkpointInterval = max(1, iterations / 4)

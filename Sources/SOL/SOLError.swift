@@ -24,6 +24,10 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     /// Data to import does not fit the scenario: `what` is `grid`, `channels`, `dt`, `parameters`
     /// or `frames`.
     case importMismatch(path: String, scenario: String, what: String, reason: String)
+    /// An output path names one of the command's inputs.
+    case outputIsInput(option: String, path: String)
+    /// Another running `sol` process writes this output.
+    case outputBusy(path: String)
 
     public var description: String {
         switch self {
@@ -50,6 +54,10 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "\(path) is not a \(format) dataset: \(reason)"
         case let .importMismatch(path, scenario, what, reason):
             return "\(path) does not match the \(scenario) scenario: \(what): \(reason)"
+        case let .outputIsInput(option, path):
+            return "the output \(path) is the \(option) input; writing it would destroy the input: choose another output path"
+        case let .outputBusy(path):
+            return "\(path) is being written by another running sol process (lock \(path).lock); wait for it or choose another output"
         }
     }
 }

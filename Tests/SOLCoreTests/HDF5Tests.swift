@@ -19,7 +19,7 @@ final class HDF5Tests: XCTestCase {
     /// Runs `body` with file descriptor 2 redirected to a file and returns what was written.
     private func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
         let capture = path("stderr.txt")
-        FileManager.default.createFile(atPath: capture, contents: nil)
+        _ = FileManager.default.createFile(atPath: capture, contents: nil)
         let saved = dup(2)
         let fd = open(capture, O_WRONLY)
         dup2(fd, 2)

@@ -77,7 +77,7 @@ final class BlackBoxSolverTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("blackbox-burgers"), "\(error)")
         }
         var method = try ZerothOrderMethod(network: network, scenario: scenario, lossFunction: loss, initialBatch: batch,
-                                           estimator: CoordinateGradientEstimator(), threads: 2)
+                                           options: .dense(), seed: 0, threads: 2)
         var optimizer = Adam(parameterCount: network.parameterCount)
         let before = BlackBoxBurgers.counter.count
         var losses: [Double] = []

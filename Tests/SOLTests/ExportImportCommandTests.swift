@@ -214,6 +214,10 @@ final class ExportImportCommandTests: XCTestCase {
             }
             XCTAssertFalse(FileManager.default.fileExists(atPath: path("imported.h5")), "\(arguments)")
         }
+        let overInput = try sol(["import", "--format", "pbdl", fitting, "--scenario", "burgers", "--out", fitting, "--overwrite"])
+        XCTAssertNotEqual(overInput.status, 0)
+        XCTAssertTrue(overInput.err.contains("is the FILE input"), overInput.err)
+
         // Foreign data that fits imports: downsampled from the default reference grid, all training.
         let imported = try sol(["import", "--format", "pbdl", fitting, "--scenario", "burgers", "--out", path("fitting.h5")])
         XCTAssertEqual(imported.status, 0, imported.err)

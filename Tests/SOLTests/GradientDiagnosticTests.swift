@@ -13,7 +13,7 @@ final class GradientDiagnosticTests: XCTestCase {
         let network = try RolloutFixtures.network(for: batches[0])
         let report = try GradientDiagnostic.compare(network: network, scenario: RolloutFixtures.scenario, batches: batches,
                                                     lossFunction: RolloutFixtures.lossFunction(network),
-                                                    estimator: CoordinateGradientEstimator(scheme: .central, mu: 1e-3),
+                                                    options: .dense(.central, mu: 1e-3),
                                                     threads: 2, label: "init")
         XCTAssertEqual(report.rows.count, 2)
         XCTAssertEqual(report.unroll, 3)

@@ -58,8 +58,7 @@ final class RolloutGradientTests: XCTestCase {
         let exact = try RolloutEngine(scenario: RolloutFixtures.scenario)
             .lossAndGradient(network, batch: batch, lossFunction: loss, flow: .throughSolver)
         var method = try ZerothOrderMethod(network: network, scenario: RolloutFixtures.scenario, lossFunction: loss,
-                                           initialBatch: batch, estimator: CoordinateGradientEstimator(scheme: .central, mu: 1e-3),
-                                           threads: 2)
+                                           initialBatch: batch, options: .dense(.central, mu: 1e-3), seed: 0, threads: 2)
         let zo = try method.step(network, batch: batch, iteration: 0)
         XCTAssertEqual(zo.loss, exact.loss, accuracy: 1e-6 * exact.loss)
         XCTAssertEqual(zo.queries, 2 * network.parameterCount + 1)
@@ -75,7 +74,7 @@ final class RolloutGradientTests: XCTestCase {
         let loss = RolloutFixtures.lossFunction(network)
         func estimate(threads: Int) throws -> [Float] {
             var method = try ZerothOrderMethod(network: network, scenario: RolloutFixtures.scenario, lossFunction: loss,
-                                               initialBatch: batch, estimator: CoordinateGradientEstimator(), threads: threads)
+                                               initialBatch: batch, options: .dense(), seed: 0, threads: threads)
             return try method.step(network, batch: batch, iteration: 0).gradient
         }
         XCTAssertEqual(try estimate(threads: 1), try estimate(threads: 2))

@@ -103,10 +103,88 @@ final class TrainerTests: XCTestCase {
         let dataset = try PairDataset(path: try Self.dataset())
         let path = "\(directory!)/fo.h5"
         try Trainer(dataset: dataset, configuration: configuration(.foSOL, iterations: 5), output: path).run()
-        var other = configuration(.foSOL, iterations: 10)
+        var other = configuration(.foSOL, iterations: 5)
         other.optimizer.learningRate = 1e-2
+        other.zo.mu = 2e-3
         XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: other, output: path, resume: true)) { error in
-            XCTAssertTrue("\(error)".contains("only --iterations may change"), "\(error)")
+            XCTAssertTrue("\(error)".contains("other options (optimizer.learningRate, zo.mu)"), "\(error)")
+        }
+    }
+
+    /// Resume semantics: execution settings may change (the result does not depend on them), a
+    /// finished run stays as it is, fewer iterations than done is an error, and so is a change of
+    /// `iterations` under the cosine schedule; under a constant schedule a run can be extended.
+    func testResumeSemantics() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let path = "\(directory!)/non.h5"
+        var c = configuration(.non, iterations: 10)
+        try Trainer(dataset: dataset, configuration: c, output: path).run()
+        let finished = try Data(contentsOf: URL(fileURLWithPath: path))
+        let log = try Data(contentsOf: URL(fileURLWithPath: TrainingLog.path(forCheckpoint: path)))
+
+        // Finished: nothing is trained or written, and the summary says so with the last loss.
+        c.threads = 1
+        c.logInterval = 3
+        let again = try Trainer(dataset: dataset, configuration: c, output: path, resume: true)
+        XCTAssertTrue(again.isFinished)
+        let summary = try again.run()
+        XCTAssertTrue(summary.alreadyFinished)
+        XCTAssertTrue(summary.finalLoss.isFinite && summary.finalLoss > 0, "\(summary.finalLoss)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), finished)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: TrainingLog.path(forCheckpoint: path))), log)
+        XCTAssertEqual(try TrainingLog.read(TrainingLog.path(forCheckpoint: path)).last?.event, "done")
+
+        c.iterations = 6
+        XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: c, output: path, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("it has done 10 iterations, more than --iterations 6"), "\(error)")
+        }
+        c.iterations = 20
+        XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: c, output: path, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("cosine schedule was set for 10 iterations"), "\(error)")
+        }
+
+        // A constant schedule does not depend on the total: 10 + 10 iterations equal 20 straight.
+        var constant = configuration(.non, iterations: 10)
+        constant.schedule.kind = .constant
+        let extended = "\(directory!)/extended.h5"
+        try Trainer(dataset: dataset, configuration: constant, output: extended).run()
+        constant.iterations = 20
+        constant.threads = 1
+        let resumed = try Trainer(dataset: dataset, configuration: constant, output: extended, resume: true)
+        XCTAssertEqual(resumed.iteration, 10)
+        try resumed.run()
+        constant.threads = 2
+        let straight = try Trainer(dataset: dataset, configuration: constant, output: "\(directory!)/straight.h5")
+        try straight.run()
+        XCTAssertTrue(resumed.network.parameters == straight.network.parameters)
+    }
+
+    /// A checkpoint records the fingerprint of the data it was trained on: resuming on another
+    /// dataset (here: another generation seed) is refused.
+    func testResumeOnAnotherDatasetIsRefused() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let path = "\(directory!)/non.h5"
+        try Trainer(dataset: dataset, configuration: configuration(.non, iterations: 5), output: path).run()
+        let otherPath = "\(directory!)/other.h5"
+        var scenario = BurgersScenario()
+        scenario.resolution = 16
+        _ = try PairGenerator(scenario: scenario, options: GenerationOptions(train: 3, test: 2, frames: 40, seed: 1)).generate(to: otherPath)
+        let other = try PairDataset(path: otherPath)
+        XCTAssertNotEqual(try other.trainingFingerprint(), try dataset.trainingFingerprint())
+        XCTAssertEqual(try PairDataset(path: dataset.path).trainingFingerprint(), try dataset.trainingFingerprint())
+        XCTAssertThrowsError(try Trainer(dataset: other, configuration: configuration(.non, iterations: 10), output: path,
+                                         resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("it was trained on other data"), "\(error)")
+        }
+    }
+
+    /// A batch larger than the training set is refused instead of running huge batches.
+    func testBatchLargerThanTheTrainingSetIsRefused() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        var c = configuration(.non, iterations: 5)
+        c.batchSize = 1_000_000
+        XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: c, output: "\(directory!)/b.h5")) { error in
+            XCTAssertTrue("\(error)".contains("invalid --batch-size: 1000000 is more than the 117 training windows"), "\(error)")
         }
     }
 
@@ -155,7 +233,7 @@ final class TrainerTests: XCTestCase {
         var checkpoint = try Checkpoint.read(from: path)
         var metadata = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: path)
         metadata.scenario = "kolmogorov"
-        checkpoint.trainingConfiguration = metadata.json()
+        checkpoint.trainingConfiguration = try metadata.json()
         try checkpoint.write(to: path)
         XCTAssertThrowsError(try TrainedModel(path: path, dataset: dataset)) { error in
             XCTAssertTrue("\(error)".contains("trained on kolmogorov, the dataset is burgers"), "\(error)")

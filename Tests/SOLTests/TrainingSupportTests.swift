@@ -16,7 +16,7 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertEqual(config.method, .nogSOL)
         XCTAssertEqual(config.unroll, 8)
         XCTAssertEqual(config.zo.mu, 0.002)
-        XCTAssertEqual(config.zo.estimator, "central")
+        XCTAssertEqual(config.zo.estimator, .central)
         XCTAssertEqual(config.batchSize, TrainingConfiguration().batchSize)
 
         try #"{"unrol": 8}"#.write(toFile: path, atomically: true, encoding: .utf8)
@@ -37,7 +37,7 @@ final class TrainingSupportTests: XCTestCase {
         var config = TrainingConfiguration()
         config.method = .foSOL
         config.zo.pruningRatios = "lpr.json"
-        config.optimizer.kind = "sgd"
+        config.optimizer.kind = .sgd
         let path = temporaryPath("c.json")
         try config.json().write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertEqual(try TrainingConfiguration.load(path), config)
@@ -95,11 +95,11 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertTrue(path.hasSuffix("zo.log.jsonl"))
         do {
             let log = try TrainingLog(path: path, keepingThrough: nil)
-            for i in [10, 20, 30] { log.append(.init(method: "zo-sol", iteration: i, epoch: 0, loss: 1 / Double(i), lr: 1e-3, elapsed: 1)) }
+            for i in [10, 20, 30] { try log.append(.init(method: "zo-sol", iteration: i, epoch: 0, loss: 1 / Double(i), lr: 1e-3, elapsed: 1)) }
         }
         do {
             let log = try TrainingLog(path: path, keepingThrough: 20)
-            log.append(.init(method: "zo-sol", iteration: 30, epoch: 0, loss: 0.5, lr: 1e-3, elapsed: 2))
+            try log.append(.init(method: "zo-sol", iteration: 30, epoch: 0, loss: 0.5, lr: 1e-3, elapsed: 2))
         }
         let entries = try TrainingLog.read(path)
         XCTAssertEqual(entries.map(\.iteration), [10, 20, 30])

@@ -56,16 +56,17 @@ public enum GradientDiagnostic {
 
     /// Compares the three gradients at `network`'s weights on each batch.
     /// - Parameters:
-    ///   - estimator: the ZO estimator (dense central CGE by default).
+    ///   - options: the ZO estimate, set up as ZO-SOL training sets it up (dense central CGE,
+    ///     μ = 1e-3 by default).
+    ///   - seed: seed of the sparse masks and random directions.
     ///   - threads: worker threads for the ZO queries (the result does not depend on it).
     public static func compare(network: Network, scenario: any Scenario, batches: [RolloutBatch],
-                               lossFunction: RolloutLoss, estimator: any GradientEstimator = CoordinateGradientEstimator(),
-                               estimatorName: String = "central CGE (dense)", threads: Int = 1,
-                               label: String) throws -> Report {
-        precondition(!batches.isEmpty, "GradientDiagnostic: no batches")
+                               lossFunction: RolloutLoss, options: TrainingConfiguration.ZOOptions = .dense(),
+                               seed: UInt64 = 0, threads: Int = 1, label: String) throws -> Report {
+        guard let firstBatch = batches.first else { throw SOLError.invalidOption(name: "batches", reason: "must be ≥ 1, got 0") }
         let engine = RolloutEngine(scenario: scenario)
         var zo = try ZerothOrderMethod(network: network, scenario: scenario, lossFunction: lossFunction,
-                                       initialBatch: batches[0], estimator: estimator, threads: threads)
+                                       initialBatch: firstBatch, options: options, seed: seed, threads: threads)
         var rows: [Row] = []
         for (i, batch) in batches.enumerated() {
             let fo = try engine.lossAndGradient(network, batch: batch, lossFunction: lossFunction, flow: .throughSolver)
@@ -77,7 +78,7 @@ public enum GradientDiagnostic {
                             cosineNOGvsZO: cosine(nog.gradient, z.gradient),
                             normRatioNOG: nNOG / nFO, normRatioZO: nZO / nFO, queries: z.queries))
         }
-        return Report(label: label, unroll: batches[0].unroll, estimator: estimatorName, rows: rows)
+        return Report(label: label, unroll: firstBatch.unroll, estimator: options.summary, rows: rows)
     }
 
     /// `⟨a, b⟩ / (‖a‖ ‖b‖)` in double precision (NaN if either is zero).
@@ -119,7 +120,8 @@ public enum GradientDiagnostic {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try! encoder.encode(reports.map { Output(report: $0, mean: $0.mean) }), as: UTF8.self)
+        return (try? encoder.encode(reports.map { Output(report: $0, mean: $0.mean) })).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+
     }
 }
 
@@ -127,7 +129,7 @@ extension GradientDiagnostic {
     /// The diagnostic on a dataset: `batches` training mini-batches (seeded as the trainer draws
     /// them), at the initial weights of `preset` and, if given, at each trained model's weights.
     /// - Parameter sparsity: 0 = dense central CGE; otherwise sparse CGE with ZO-GraSP ratios.
-    public static func run(dataset: PairDataset, models: [TrainedModel], preset: String = "tiny", batches: Int = 4,
+    public static func run(dataset: PairDataset, models: [TrainedModel], preset: NetworkArchitecture.Preset = .tiny, batches: Int = 4,
                            unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0,
                            threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
@@ -142,26 +144,12 @@ extension GradientDiagnostic {
             networks.append(("init", try Network(architecture: architecture, seed: seed, normalization: normalization)))
         }
         for model in models { networks.append(("\(model.label) (\((model.path as NSString).lastPathComponent))", model.network)) }
-        var zoOptions = TrainingConfiguration.ZOOptions()
-        zoOptions.mu = mu
-        zoOptions.sparsity = sparsity
-        zoOptions.estimator = "central"
-        let name = sparsity == 0 ? String(format: "central CGE (dense), μ = %g", mu)
-            : String(format: "central sparse CGE, sparsity %g (ZO-GraSP ratios), μ = %g", sparsity, mu)
+        var options = TrainingConfiguration.ZOOptions.dense(mu: mu)
+        options.sparsity = sparsity
         return try networks.map { label, network in
             let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
-            let estimator: any GradientEstimator
-            if sparsity == 0 {
-                estimator = CoordinateGradientEstimator(scheme: .central, mu: Float(mu))
-            } else {
-                let probe = try ZerothOrderMethod(network: network, scenario: dataset.scenario, lossFunction: lossFunction,
-                                                  initialBatch: rolloutBatches[0], estimator: CoordinateGradientEstimator(),
-                                                  threads: threads)
-                let ratios = try Trainer.pruningRatios(zoOptions, network: network, pool: probe.pool)
-                estimator = try Trainer.makeEstimator(zoOptions, network: network, ratios: ratios, seed: seed)
-            }
             return try compare(network: network, scenario: dataset.scenario, batches: rolloutBatches, lossFunction: lossFunction,
-                               estimator: estimator, estimatorName: name, threads: threads, label: label)
+                               options: options, seed: seed, threads: threads, label: label)
         }
     }
 }

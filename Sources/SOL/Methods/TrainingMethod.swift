@@ -18,4 +18,13 @@ public protocol TrainingMethod {
     var kind: TrainingMethodKind { get }
     /// The loss at `network` on `batch` and its (estimated) gradient with respect to the parameters.
     mutating func step(_ network: Network, batch: RolloutBatch, iteration: Int) throws -> MethodStep
+    /// Loss evaluations of one ``step(_:batch:iteration:)`` (0 for first-order methods).
+    var queriesPerIteration: Int { get }
+    /// Loss evaluations spent before the first step (ZO-GraSP's scoring; 0 otherwise).
+    var setupQueries: Int { get }
+}
+
+extension TrainingMethod {
+    public var queriesPerIteration: Int { 0 }
+    public var setupQueries: Int { 0 }
 }

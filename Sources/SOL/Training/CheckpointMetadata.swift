@@ -16,26 +16,46 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var conditioningParameter: String
     /// Path of the training dataset.
     public var dataset: String
+    /// Content fingerprint of what training reads from the dataset (``PairDataset/trainingFingerprint()``);
+    /// nil in checkpoints written before it was recorded.
+    public var datasetFingerprint: String?
     /// Every training option.
     public var configuration: TrainingConfiguration
     /// ZO-SOL's layer-wise pruning ratios (nil for first-order methods).
     public var pruningRatios: LayerPruningRatios?
     /// Wall time and loss evaluations spent so far (for reports).
     public var elapsedSeconds: Double
-    /// Loss evaluations of ZO-SOL so far.
+    /// Loss evaluations of ZO-SOL so far (ZO-GraSP's scoring included).
     public var queries: Int
+    /// Loss of the last batch trained (nil before the first iteration).
+    public var finalLoss: Double?
 
     /// Compact, key-sorted JSON (the checkpoint's `training_configuration` attribute).
-    public func json() -> String {
+    public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+        do { return String(decoding: try encoder.encode(self), as: UTF8.self) } catch {
+            throw SOLError.invalidOption(name: "config", reason: "the training metadata cannot be written as JSON (\(error))")
+        }
     }
 
-    /// Decodes the JSON of ``json()``; throws ``SOLError/notACheckpoint(path:reason:)`` naming `path`.
+    /// Decodes the JSON of ``json()``; options missing from older checkpoints take their
+    /// defaults. Throws ``SOLError/notACheckpoint(path:reason:)`` naming `path`.
     public static func decode(_ json: String, path: String) throws -> CheckpointMetadata {
-        do { return try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) } catch {
-            throw SOLError.notACheckpoint(path: path, reason: "its training metadata is not from `sol train` (\(error))")
+        func fail(_ reason: String) -> SOLError {
+            SOLError.notACheckpoint(path: path, reason: "its training metadata is not from `sol train` (\(reason))")
+        }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
+            throw fail("not a JSON object")
+        }
+        do {
+            let stored = object["configuration"] as? [String: Any] ?? [:]
+            object["configuration"] = JSONMerge.object(try TrainingConfiguration.decode(object: stored),
+                                                       nullable: TrainingConfiguration.nullableKeys)
+            let data = try JSONSerialization.data(withJSONObject: object)
+            return try JSONDecoder().decode(CheckpointMetadata.self, from: data)
+        } catch {
+            throw fail("\(error)")
         }
     }
 }

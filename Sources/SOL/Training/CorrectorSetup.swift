@@ -14,12 +14,8 @@ public enum CorrectorSetup {
     }
 
     /// The architecture of preset `preset` for a dataset.
-    public static func architecture(preset name: String, dataset: PairDataset) throws -> NetworkArchitecture {
-        guard let preset = NetworkArchitecture.Preset(rawValue: name) else {
-            throw SOLError.invalidOption(name: "network", reason: "unknown preset '\(name)'; use "
-                                         + NetworkArchitecture.Preset.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        return .preset(preset, inputChannels: dataset.channels.count + 1, outputChannels: dataset.channels.count,
+    public static func architecture(preset: NetworkArchitecture.Preset, dataset: PairDataset) throws -> NetworkArchitecture {
+        .preset(preset, inputChannels: dataset.channels.count + 1, outputChannels: dataset.channels.count,
                        padding: padding(for: dataset.scenario), oneDimensional: dataset.grid[0] == 1)
     }
 

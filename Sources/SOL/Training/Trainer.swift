@@ -39,12 +39,14 @@ public struct TrainingSummary: Sendable {
     public var checkpoint: String
     /// True when the run continued from a checkpoint.
     public var resumed: Bool
+    /// True when the checkpoint had already finished every iteration: nothing was trained.
+    public var alreadyFinished: Bool
 }
 
 /// Trains a corrector on a dataset with one method: draws seeded mini-batches, asks the method
 /// for a gradient, updates with the optimizer and schedule, logs, checkpoints periodically and
-/// resumes. The result depends only on the configuration (seed included) and the thread count
-/// used for ZO queries does not change it.
+/// resumes. The result depends only on the configuration (seed included); the execution
+/// settings (threads, checkpoint and log intervals) do not change it.
 public final class Trainer {
     /// The training data.
     public let dataset: PairDataset
@@ -61,7 +63,8 @@ public final class Trainer {
     private var method: any TrainingMethod
     private let sampler: BatchSampler
     private var metadata: CheckpointMetadata
-    /// The training log; nil on MPI ranks other than 0 (one process writes the files).
+    /// The training log; nil on MPI ranks other than 0 (one process writes the files) and for a
+    /// finished run (its log stays as it is).
     private let log: TrainingLog?
     /// Whether this process writes the checkpoint and the log (rank 0, or no MPI).
     private let writesFiles: Bool
@@ -70,7 +73,10 @@ public final class Trainer {
 
     /// Prepares a run writing its checkpoint to `output` (and the log beside it).
     /// - Parameters:
-    ///   - resume: continue from the checkpoint at `output` if there is one.
+    ///   - resume: continue from the checkpoint at `output` if there is one. The checkpoint must
+    ///     come from the same dataset (content fingerprint) and configuration; only the
+    ///     execution settings may change, and `iterations` only when the schedule does not
+    ///     depend on it. A finished checkpoint is left as it is (``isFinished``).
     ///   - overwrite: replace an existing checkpoint instead of refusing.
     ///   - distributed: split ZO queries across MPI ranks (programs started by `mpirun`).
     public init(dataset: PairDataset, configuration: TrainingConfiguration, output: String,
@@ -83,41 +89,41 @@ public final class Trainer {
         let unroll = configuration.effectiveUnroll
         sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll,
                                    batchSize: configuration.batchSize, seed: configuration.seed)
+        guard configuration.batchSize <= sampler.windowCount else {
+            throw SOLError.invalidOption(name: "batch-size", reason: "\(configuration.batchSize) is more than the \(sampler.windowCount) "
+                                         + "training windows of \(dataset.path) at unroll \(unroll); use at most \(sampler.windowCount)")
+        }
 
         let exists = FileManager.default.fileExists(atPath: output)
         if exists && !resume && !overwrite { throw SOLError.checkpointExists(path: output) }
         let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset)
-        var optimizer = Trainer.makeOptimizer(configuration.optimizer, parameterCount: 0)
+        let fingerprint = try dataset.trainingFingerprint()
         if exists && resume {
             let checkpoint = try Checkpoint.read(from: output, expecting: architecture)
             let stored = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: output)
-            var expected = stored.configuration
-            expected.iterations = configuration.iterations
-            guard expected == configuration else {
-                throw SOLError.resumeMismatch(path: output, reason: "it was trained with another configuration (only --iterations may change)")
-            }
-            guard stored.scenario == dataset.scenario.name else {
-                throw SOLError.resumeMismatch(path: output, reason: "it was trained on scenario \(stored.scenario)")
-            }
+            try Trainer.checkResumable(stored, step: checkpoint.step, configuration: configuration, dataset: dataset,
+                                       fingerprint: fingerprint, path: output)
             network = checkpoint.network
-            optimizer = Trainer.makeOptimizer(configuration.optimizer, parameterCount: network.parameterCount)
-            try optimizer.load(state: checkpoint.optimizerState)
+            optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
+            do { try optimizer.load(state: checkpoint.optimizerState) } catch {
+                throw SOLError.resumeMismatch(path: output, reason: "its optimizer state does not fit --optimizer \(configuration.optimizer.kind.rawValue) (\(error))")
+            }
             iteration = checkpoint.step
             metadata = stored
             metadata.configuration = configuration
+            metadata.datasetFingerprint = fingerprint
             resumed = true
         } else {
             let normalization = try CorrectorSetup.normalization(dataset: dataset, seed: configuration.seed)
             network = try Network(architecture: architecture, seed: configuration.seed, normalization: normalization)
-            optimizer = Trainer.makeOptimizer(configuration.optimizer, parameterCount: network.parameterCount)
+            optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
             metadata = CheckpointMetadata(method: configuration.method, scenario: dataset.scenario.name,
                                           channels: dataset.channels, conditioningParameter: dataset.scenario.conditioningParameter,
-                                          dataset: dataset.path, configuration: configuration, pruningRatios: nil,
-                                          elapsedSeconds: 0, queries: 0)
+                                          dataset: dataset.path, datasetFingerprint: fingerprint, configuration: configuration,
+                                          pruningRatios: nil, elapsedSeconds: 0, queries: 0)
             resumed = false
         }
-        self.optimizer = optimizer
-        schedule = Trainer.makeSchedule(configuration)
+        schedule = configuration.makeSchedule()
         let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
         switch configuration.method {
         case .non, .foSOL, .nogSOL:
@@ -125,28 +131,62 @@ public final class Trainer {
                                     lossFunction: lossFunction)
         case .zoSOL:
             let first = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: unroll)
-            var zo = try ZerothOrderMethod(network: network, scenario: dataset.scenario, lossFunction: lossFunction,
-                                           initialBatch: first, estimator: CoordinateGradientEstimator(),
-                                           threads: configuration.threads, distributed: distributed)
+            let zo = try ZerothOrderMethod(network: network, scenario: dataset.scenario, lossFunction: lossFunction,
+                                           initialBatch: first, options: configuration.zo, ratios: metadata.pruningRatios,
+                                           seed: configuration.seed, threads: configuration.threads, distributed: distributed)
             if metadata.pruningRatios == nil {
-                metadata.pruningRatios = try Trainer.pruningRatios(configuration.zo, network: network, pool: zo.pool)
+                metadata.pruningRatios = zo.pruningRatios
+                metadata.queries += zo.setupQueries
             }
-            zo.estimator = try Trainer.makeEstimator(configuration.zo, network: network, ratios: metadata.pruningRatios!,
-                                                     seed: configuration.seed)
             method = zo
         }
         writesFiles = !distributed || MPI.rank == 0
-        log = writesFiles ? try TrainingLog(path: TrainingLog.path(forCheckpoint: output), keepingThrough: resumed ? iteration : nil) : nil
+        let finished = resumed && iteration == configuration.iterations
+        log = writesFiles && !finished
+            ? try TrainingLog(path: TrainingLog.path(forCheckpoint: output), keepingThrough: resumed ? iteration : nil)
+            : nil
     }
+
+    /// Refuses to resume from a checkpoint of another run: another scenario or dataset content,
+    /// another experiment configuration, fewer iterations than done, or more or fewer iterations
+    /// under a schedule that depends on them.
+    static func checkResumable(_ stored: CheckpointMetadata, step: Int, configuration: TrainingConfiguration,
+                               dataset: PairDataset, fingerprint: String, path: String) throws {
+        guard stored.scenario == dataset.scenario.name else {
+            throw SOLError.resumeMismatch(path: path, reason: "it was trained on scenario \(stored.scenario), \(dataset.path) holds \(dataset.scenario.name)")
+        }
+        if let recorded = stored.datasetFingerprint, recorded != fingerprint {
+            throw SOLError.resumeMismatch(path: path, reason: "it was trained on other data (\(stored.dataset), fingerprint \(recorded)); "
+                                          + "\(dataset.path) has fingerprint \(fingerprint)")
+        }
+        let differences = configuration.experimentDifferences(from: stored.configuration).filter { $0 != "iterations" }
+        guard differences.isEmpty else {
+            throw SOLError.resumeMismatch(path: path, reason: "it was trained with other options (\(differences.joined(separator: ", "))); "
+                                          + "only --threads, --checkpoint-interval, --log-interval and --iterations may change")
+        }
+        guard configuration.iterations >= step else {
+            throw SOLError.resumeMismatch(path: path, reason: "it has done \(step) iterations, more than --iterations \(configuration.iterations)")
+        }
+        if configuration.iterations != stored.configuration.iterations && configuration.scheduleDependsOnIterations {
+            throw SOLError.resumeMismatch(path: path, reason: "its cosine schedule was set for \(stored.configuration.iterations) iterations; "
+                                          + "resume with --iterations \(stored.configuration.iterations), or use --schedule constant or step "
+                                          + "to extend runs")
+        }
+    }
+
+    /// True when every iteration of the configuration is done (a resumed, finished run).
+    public var isFinished: Bool { iteration >= configuration.iterations }
 
     /// Runs until `configuration.iterations` (or stops early after iteration `stop`, leaving a
     /// checkpoint to resume from, as a killed run would), calling `progress` after every iteration.
+    /// A finished run returns its summary without training or writing anything.
     @discardableResult
     public func run(stoppingAfter stop: Int? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
         let end = min(stop ?? configuration.iterations, configuration.iterations)
+        let alreadyFinished = isFinished
         let start = Date()
         let elapsedBefore = metadata.elapsedSeconds
-        var lastLoss = Double.nan
+        var lastLoss = metadata.finalLoss ?? .nan
         var recentQueries = 0
         var recentStart = Date()
         while iteration < end {
@@ -164,6 +204,7 @@ public final class Trainer {
             optimizer.update(&network.parameters, along: step.gradient, learningRate: lr)
             iteration = i + 1
             lastLoss = step.loss
+            metadata.finalLoss = step.loss
             metadata.queries += step.queries
             recentQueries += step.queries
             let elapsed = elapsedBefore + Date().timeIntervalSince(start)
@@ -171,8 +212,8 @@ public final class Trainer {
             let qps = window > 0 ? Double(recentQueries) / window : 0
             let epoch = i / sampler.iterationsPerEpoch
             if iteration % configuration.logInterval == 0 || iteration == configuration.iterations {
-                log?.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: epoch, loss: step.loss,
-                                 lr: Double(lr), queries: step.queries, queriesPerSecond: qps, elapsed: elapsed))
+                try log?.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: epoch, loss: step.loss,
+                                      lr: Double(lr), queries: step.queries, queriesPerSecond: qps, elapsed: elapsed))
                 recentQueries = 0
                 recentStart = Date()
             }
@@ -183,13 +224,14 @@ public final class Trainer {
                 try saveCheckpoint()
             }
         }
-        if iteration == configuration.iterations {
-            log?.append(.init(method: configuration.method.rawValue, iteration: iteration, epoch: iteration / sampler.iterationsPerEpoch,
-                             loss: lastLoss, lr: 0, elapsed: metadata.elapsedSeconds, event: "done"))
+        if iteration == configuration.iterations && !alreadyFinished {
+            try log?.append(.init(method: configuration.method.rawValue, iteration: iteration,
+                                  epoch: iteration / sampler.iterationsPerEpoch, loss: lastLoss, lr: 0,
+                                  elapsed: metadata.elapsedSeconds, event: "done"))
         }
         return TrainingSummary(method: configuration.method, iterations: iteration, finalLoss: lastLoss,
                                elapsedSeconds: metadata.elapsedSeconds, queries: metadata.queries, checkpoint: output,
-                               resumed: resumed)
+                               resumed: resumed, alreadyFinished: alreadyFinished)
     }
 
     /// Writes the checkpoint (atomically) with the network, optimizer state and metadata
@@ -197,26 +239,17 @@ public final class Trainer {
     public func saveCheckpoint() throws {
         guard writesFiles else { return }
         let checkpoint = Checkpoint(network: network, optimizerState: optimizer.state, step: iteration,
-                                    trainingConfiguration: metadata.json())
+                                    trainingConfiguration: try metadata.json())
         try checkpoint.write(to: output, overwrite: true)
     }
 
     /// Queries per iteration of the configured method (0 for first-order methods): a budget check.
-    public var queriesPerIteration: Int {
-        guard let zo = method as? ZerothOrderMethod, let cge = zo.estimator as? CoordinateGradientEstimator else {
-            return configuration.method == .zoSOL ? configuration.zo.directions * 2 + 1 : 0
-        }
-        let per = cge.scheme == .central ? 2 : 1
-        switch cge.coordinates {
-        case .all: return network.parameterCount * per + 1
-        case let .list(list): return list.count * per + 1
-        case let .sparse(sampler): return sampler.queriedCount * per + 1
-        }
-    }
+    public var queriesPerIteration: Int { method.queriesPerIteration }
 
     /// Estimated wall time of the remaining iterations, from one timed rollout-loss evaluation
-    /// times the queries per iteration (ZO-SOL) spread over the worker threads.
-    public func estimatedSeconds() throws -> Double {
+    /// times the queries per iteration (ZO-SOL) spread over the worker threads and MPI ranks.
+    public func estimatedSeconds(ranks: Int = 1) throws -> Double {
+        guard !isFinished else { return 0 }
         let batch = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(iteration),
                                      unroll: configuration.effectiveUnroll)
         let engine = RolloutEngine(scenario: dataset.scenario)
@@ -226,53 +259,7 @@ public final class Trainer {
         _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)
         let perQuery = Date().timeIntervalSince(start)
         let remaining = Double(configuration.iterations - iteration)
-        return perQuery * Double(max(queriesPerIteration, 1)) * remaining / Double(max(configuration.threads, 1))
-    }
-
-    static func makeOptimizer(_ options: TrainingConfiguration.OptimizerOptions, parameterCount: Int) -> any Optimizer {
-        switch options.kind {
-        case "sgd":
-            return SGD(parameterCount: parameterCount, momentum: Float(options.momentum), nesterov: options.nesterov,
-                       weightDecay: Float(options.weightDecay))
-        default:
-            return Adam(parameterCount: parameterCount, beta1: Float(options.beta1), beta2: Float(options.beta2),
-                        epsilon: Float(options.epsilon), weightDecay: Float(options.weightDecay))
-        }
-    }
-
-    static func makeSchedule(_ c: TrainingConfiguration) -> any LearningRateSchedule {
-        let base = Float(c.optimizer.learningRate)
-        let main: any LearningRateSchedule
-        let remaining = max(1, c.iterations - c.schedule.warmupIterations)
-        switch c.schedule.kind {
-        case "cosine": main = CosineSchedule(base: base, totalIterations: remaining, minimum: base * Float(c.schedule.minimumFactor))
-        case "step": main = StepSchedule(base: base, every: max(1, c.schedule.stepSize), factor: Float(c.schedule.gamma))
-        default: main = ConstantSchedule(base)
-        }
-        return c.schedule.warmupIterations > 0 ? WarmupSchedule(iterations: c.schedule.warmupIterations, then: main) : main
-    }
-
-    /// Layer-wise pruning ratios: from a file, uniform for dense runs, or ZO-GraSP at initialisation.
-    static func pruningRatios(_ zo: TrainingConfiguration.ZOOptions, network: Network, pool: QueryPool) throws -> LayerPruningRatios {
-        let groups = NetworkObjective.groups(of: network)
-        if let path = zo.pruningRatios { return try LayerPruningRatios.load(from: path, matching: groups) }
-        if zo.sparsity == 0 || zo.estimator == "rge" { return .uniform(zo.sparsity, groups: groups) }
-        return ZOGraSP(directions: 192, mu: 5e-3, seed: 0).pruningRatios(at: network.parameters, using: pool, groups: groups,
-                                                                          sparsity: zo.sparsity)
-    }
-
-    static func makeEstimator(_ zo: TrainingConfiguration.ZOOptions, network: Network, ratios: LayerPruningRatios,
-                              seed: UInt64) throws -> any GradientEstimator {
-        switch zo.estimator {
-        case "rge":
-            return RandomGradientEstimator(directions: zo.directions, mu: Float(zo.mu), scheme: .central, distribution: .gaussian, seed: seed)
-        default:
-            let scheme: DifferenceScheme = zo.estimator == "forward" ? .forward : .central
-            let coordinates: CoordinateGradientEstimator.Coordinates = zo.sparsity == 0
-                ? .all
-                : .sparse(SparseCoordinateSampler(groups: NetworkObjective.groups(of: network), ratios: ratios,
-                                                  redrawInterval: zo.redrawInterval, seed: seed))
-            return CoordinateGradientEstimator(scheme: scheme, mu: Float(zo.mu), coordinates: coordinates)
-        }
+        let workers = Double(max(configuration.threads, 1) * max(ranks, 1))
+        return perQuery * Double(max(queriesPerIteration, 1)) * remaining / workers
     }
 }

@@ -1,26 +1,32 @@
+import Corrector
 import Foundation
 
 /// Every option of `sol train`, as one Codable value: read from a JSON configuration file
 /// (`--config run.json`), overridden by command-line options, and stored in the checkpoint so a
 /// run can be reproduced and resumed.
 ///
+/// Two kinds of options: those that define the experiment (method, network, data sampling,
+/// optimizer, schedule, ZO estimator; a resumed run must keep them) and execution settings that
+/// never change the result (`threads`, `checkpointInterval`, `logInterval`; see
+/// ``executionKeys``).
+///
 /// Defaults follow the Solver-in-the-Loop setup (Adam, unroll 4, batch 3) and, for ZO-SOL, the
-/// precision findings of the Burgers reference study: central differences (forward differences in
-/// float32 have no usable μ at trained weights), μ = 1e-3, smooth activations.
+/// precision findings of the Burgers reference study (docs/zo-sol.md): central differences
+/// (forward differences in float32 have no usable μ at trained weights), μ = 1e-3.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// `non`, `fo-sol`, `zo-sol` (default) or `nog-sol`.
     public var method: TrainingMethodKind = .zoSOL
     /// Unrolled solver steps per loss evaluation (NON always uses 1).
     public var unroll: Int = 4
-    /// Network preset name: `tiny`, `small`, `medium`.
-    public var network: String = "tiny"
+    /// Network preset.
+    public var network: NetworkArchitecture.Preset = .tiny
     /// Training iterations (mini-batches).
     public var iterations: Int = 200
     /// (simulation, start frame) pairs per mini-batch.
     public var batchSize: Int = 3
     /// Seed of initialisation, mini-batches and ZO masks.
     public var seed: UInt64 = 0
-    /// Worker threads for ZO queries and batched solver steps.
+    /// Worker threads for ZO queries (an execution setting: results do not depend on it).
     public var threads: Int = 2
 
     /// Optimiser options.
@@ -38,39 +44,39 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The defaults.
     public init() {}
 
-    /// Optimizer options. `adam` (default) or `sgd` (momentum, Nesterov, weight decay).
+    /// Optimizer options: Adam (default) or SGD (momentum, Nesterov, weight decay).
     public struct OptimizerOptions: Codable, Equatable, Sendable {
         /// `adam` or `sgd`.
-        public var kind: String = "adam"
+        public var kind: OptimizerKind = .adam
         /// Initial learning rate.
         public var learningRate: Double = 1e-3
-        /// SGD momentum.
+        /// SGD momentum, in [0, 1).
         public var momentum: Double = 0.9
-        /// SGD Nesterov momentum.
+        /// SGD Nesterov momentum (needs momentum > 0).
         public var nesterov: Bool = false
-        /// L2 weight decay (both optimisers).
+        /// L2 weight decay (both optimisers), ≥ 0.
         public var weightDecay: Double = 0
-        /// Adam `β₁`.
+        /// Adam `β₁`, in [0, 1).
         public var beta1: Double = 0.9
-        /// Adam `β₂`.
+        /// Adam `β₂`, in [0, 1).
         public var beta2: Double = 0.999
-        /// Adam `ε`.
+        /// Adam `ε`, > 0.
         public var epsilon: Double = 1e-8
         /// The defaults.
         public init() {}
     }
 
-    /// Learning-rate schedule: `constant`, `cosine` or `step`, with linear warm-up.
+    /// Learning-rate schedule with linear warm-up.
     public struct ScheduleOptions: Codable, Equatable, Sendable {
         /// `constant`, `cosine` (default) or `step`.
-        public var kind: String = "cosine"
-        /// Linear warm-up iterations before the schedule.
+        public var kind: ScheduleKind = .cosine
+        /// Linear warm-up iterations before the schedule, ≥ 0.
         public var warmupIterations: Int = 0
-        /// For `step`: multiply by `gamma` every `stepSize` iterations.
+        /// For `step`: multiply by `gamma` every `stepSize` iterations (≥ 1).
         public var stepSize: Int = 100
-        /// For `step`: the factor applied every `stepSize` iterations.
+        /// For `step`: the factor applied every `stepSize` iterations, in (0, 1].
         public var gamma: Double = 0.5
-        /// Final learning rate of the cosine schedule as a fraction of the initial one.
+        /// Final learning rate of the cosine schedule as a fraction of the initial one, in [0, 1].
         public var minimumFactor: Double = 0.05
         /// The defaults.
         public init() {}
@@ -78,44 +84,119 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Zeroth-order (ZO-SOL) options.
     public struct ZOOptions: Codable, Equatable, Sendable {
-        /// Finite-difference step μ.
+        /// Finite-difference step μ, in (0, 1).
         public var mu: Double = 1e-3
         /// `central` (default), `forward`, or `rge` (random directions).
-        public var estimator: String = "central"
-        /// Fraction of weights *not* queried per iteration (0 = dense CGE).
+        public var estimator: EstimatorKind = .central
+        /// Fraction of weights *not* queried per iteration, in [0, 1) (0 = dense CGE).
         public var sparsity: Double = 0.9
-        /// Layer-wise pruning ratios file from ZO-GraSP (`nil`: computed at the start of training).
+        /// Layer-wise pruning ratios file (`nil`: ZO-GraSP at the start of training). Its
+        /// sparsity must equal ``sparsity``.
         public var pruningRatios: String? = nil
         /// Re-draw the sparse coordinate mask every this many iterations.
         public var redrawInterval: Int = 1
         /// Directions per estimate for `rge`.
         public var directions: Int = 16
+        /// ZO-GraSP: random directions of each of its two RGE estimates (DeepZero: q = 192).
+        public var graspDirections: Int = 192
+        /// ZO-GraSP: finite-difference step of its RGE estimates (DeepZero: 5e-3).
+        public var graspMu: Double = 5e-3
+        /// ZO-GraSP: seed of its random directions.
+        public var graspSeed: UInt64 = 0
         /// The defaults.
         public init() {}
+
+        /// Dense coordinate-wise estimation (sparsity 0) with the given scheme and μ.
+        public static func dense(_ estimator: EstimatorKind = .central, mu: Double = 1e-3) -> ZOOptions {
+            var options = ZOOptions()
+            options.estimator = estimator
+            options.mu = mu
+            options.sparsity = 0
+            return options
+        }
+
+        /// A one-line description, e.g. `central CGE, sparsity 0.9 (ZO-GraSP ratios), μ = 0.001`.
+        public var summary: String {
+            switch estimator {
+            case .rge: return String(format: "RGE, %d directions, μ = %g", directions, mu)
+            case .central, .forward:
+                let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
+                return sparsity == 0 ? String(format: "%@ CGE (dense), μ = %g", estimator.rawValue, mu)
+                    : String(format: "%@ sparse CGE, sparsity %g (%@), μ = %g", estimator.rawValue, sparsity, ratios, mu)
+            }
+        }
     }
 
-    /// Checks ranges and consistency; throws ``SOLError/invalidOption(name:reason:)``.
+    /// Keys (dotted) of optional options, written as `null` when unset.
+    static let nullableKeys: Set<String> = ["zo.pruningRatios"]
+
+    /// Execution settings: they never change a run's result, so a resumed run may change them.
+    public static let executionKeys: Set<String> = ["threads", "checkpointInterval", "logInterval"]
+
+    /// Checks ranges and consistency; throws ``SOLError/invalidOption(name:reason:)`` naming the
+    /// command-line option.
     public func validate() throws {
-        func require(_ ok: Bool, _ name: String, _ reason: String) throws {
-            if !ok { throw SOLError.invalidOption(name: name, reason: reason) }
+        func require(_ ok: Bool, _ name: String, _ reason: @autoclosure () -> String) throws {
+            if !ok { throw SOLError.invalidOption(name: name, reason: reason()) }
         }
+        func inUnitInterval(_ x: Double) -> Bool { x >= 0 && x < 1 }
         try require(unroll >= 1, "unroll", "must be ≥ 1, got \(unroll)")
         try require(iterations >= 1, "iterations", "must be ≥ 1, got \(iterations)")
         try require(batchSize >= 1, "batch-size", "must be ≥ 1, got \(batchSize)")
         try require(threads >= 1, "threads", "must be ≥ 1, got \(threads)")
-        try require(optimizer.learningRate > 0 && optimizer.learningRate.isFinite, "lr", "must be > 0, got \(optimizer.learningRate)")
-        try require(["adam", "sgd"].contains(optimizer.kind), "optimizer", "use adam or sgd, got \(optimizer.kind)")
-        try require(["constant", "cosine", "step"].contains(schedule.kind), "schedule", "use constant, cosine or step, got \(schedule.kind)")
+        try require(checkpointInterval >= 1, "checkpoint-interval", "must be ≥ 1, got \(checkpointInterval)")
+        try require(logInterval >= 1, "log-interval", "must be ≥ 1, got \(logInterval)")
+        let o = optimizer
+        try require(o.learningRate > 0 && o.learningRate.isFinite, "lr", "must be > 0, got \(o.learningRate)")
+        try require(inUnitInterval(o.momentum), "momentum", "must be in [0, 1), got \(o.momentum)")
+        try require(!o.nesterov || o.momentum > 0, "nesterov", "needs momentum > 0")
+        try require(o.weightDecay >= 0 && o.weightDecay.isFinite, "weight-decay", "must be ≥ 0, got \(o.weightDecay)")
+        try require(inUnitInterval(o.beta1), "beta1", "must be in [0, 1), got \(o.beta1)")
+        try require(inUnitInterval(o.beta2), "beta2", "must be in [0, 1), got \(o.beta2)")
+        try require(o.epsilon > 0 && o.epsilon.isFinite, "epsilon", "must be > 0, got \(o.epsilon)")
+        let s = schedule
+        try require(s.warmupIterations >= 0, "warmup", "must be ≥ 0, got \(s.warmupIterations)")
+        try require(s.warmupIterations < iterations, "warmup", "must be smaller than --iterations (\(iterations)), got \(s.warmupIterations)")
+        try require(s.stepSize >= 1, "step-size", "must be ≥ 1, got \(s.stepSize)")
+        try require(s.gamma > 0 && s.gamma <= 1, "gamma", "must be in (0, 1], got \(s.gamma)")
+        try require(s.minimumFactor >= 0 && s.minimumFactor <= 1, "minimum-factor", "must be in [0, 1], got \(s.minimumFactor)")
         try require(zo.mu > 0 && zo.mu < 1, "mu", "must be in (0, 1), got \(zo.mu)")
-        try require(zo.sparsity >= 0 && zo.sparsity < 1, "sparsity", "must be in [0, 1), got \(zo.sparsity)")
-        try require(["central", "forward", "rge"].contains(zo.estimator), "estimator", "use central, forward or rge, got \(zo.estimator)")
+        try require(inUnitInterval(zo.sparsity), "sparsity", "must be in [0, 1), got \(zo.sparsity)")
         try require(zo.redrawInterval >= 1, "redraw-interval", "must be ≥ 1, got \(zo.redrawInterval)")
         try require(zo.directions >= 1, "directions", "must be ≥ 1, got \(zo.directions)")
-        try require(checkpointInterval >= 1 && logInterval >= 1, "checkpoint-interval", "intervals must be ≥ 1")
+        try require(zo.graspDirections >= 1, "grasp-directions", "must be ≥ 1, got \(zo.graspDirections)")
+        try require(zo.graspMu > 0 && zo.graspMu < 1, "grasp-mu", "must be in (0, 1), got \(zo.graspMu)")
     }
 
     /// Unroll actually used: NON is one step by definition.
     public var effectiveUnroll: Int { method == .non ? 1 : unroll }
+
+    /// The dotted keys whose values differ between two configurations, ignoring
+    /// ``executionKeys``: what a resumed run may not change.
+    public func experimentDifferences(from other: TrainingConfiguration) -> [String] {
+        let a = Self.flattened(JSONMerge.object(self, nullable: Self.nullableKeys))
+        let b = Self.flattened(JSONMerge.object(other, nullable: Self.nullableKeys))
+        return Set(a.keys).union(b.keys).subtracting(Self.executionKeys).sorted().filter { a[$0] != b[$0] }
+    }
+
+    private static func flattened(_ object: [String: Any], prefix: String = "") -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in object {
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if let nested = value as? [String: Any] {
+                out.merge(flattened(nested, prefix: path)) { a, _ in a }
+            } else {
+                out[path] = "\(value)"
+            }
+        }
+        return out
+    }
+
+    /// The defaults with a (possibly partial) JSON object of options applied; unknown keys and
+    /// wrongly typed values throw ``JSONMerge/Failure`` naming the dotted key.
+    static func decode(object: [String: Any], onto base: TrainingConfiguration = .init()) throws -> TrainingConfiguration {
+        try JSONMerge.decode(TrainingConfiguration.self, overrides: object, defaults: base, nullable: nullableKeys)
+    }
 
     /// Reads a JSON configuration file. Keys missing from the file keep their defaults.
     public static func load(_ path: String) throws -> TrainingConfiguration {
@@ -126,102 +207,28 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         do { object = try JSONSerialization.jsonObject(with: data) } catch {
             throw SOLError.invalidConfiguration(path: path, reason: "not valid JSON (\(error.localizedDescription))")
         }
-        if let unknown = unknownKeys(in: object).first {
-            throw SOLError.invalidConfiguration(path: path, reason: "unknown option '\(unknown)'")
+        guard let dictionary = object as? [String: Any] else {
+            throw SOLError.invalidConfiguration(path: path, reason: "expected a JSON object of options")
         }
-        do { return try JSONDecoder().decode(TrainingConfiguration.self, from: data) } catch let DecodingError.typeMismatch(_, context),
-            let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw SOLError.invalidConfiguration(path: path, reason: "bad value for '\(key)': \(context.debugDescription)")
-        } catch {
-            throw SOLError.invalidConfiguration(path: path, reason: "\(error)")
+        do { return try decode(object: dictionary) } catch let failure as JSONMerge.Failure {
+            throw SOLError.invalidConfiguration(path: path, reason: failure.reason == "unknown option"
+                                                ? "unknown option '\(failure.key)'" : "bad value for '\(failure.key)': \(failure.reason)")
         }
     }
 
-    /// Keys of a configuration JSON object that no option has (typos would otherwise be ignored).
-    static func unknownKeys(in object: Any) -> [String] {
-        guard let known = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingConfiguration())) as? [String: Any],
-              let given = object as? [String: Any] else { return [] }
-        var unknown: [String] = []
-        for (key, value) in given.sorted(by: { $0.key < $1.key }) {
-            guard let reference = known[key] else {
-                unknown.append(key)
-                continue
-            }
-            if let nested = value as? [String: Any], let nestedKnown = reference as? [String: Any] {
-                let optional: Set<String> = key == "zo" ? ["pruningRatios"] : []
-                for sub in nested.keys.sorted() where nestedKnown[sub] == nil && !optional.contains(sub) {
-                    unknown.append("\(key).\(sub)")
-                }
-            }
+    /// This configuration with dotted-key overrides applied (`["optimizer.learningRate": 3e-3]`;
+    /// nil values are skipped): how command-line options override a configuration file.
+    public func overriding(_ overrides: [(String, Any?)]) throws -> TrainingConfiguration {
+        do { return try Self.decode(object: JSONMerge.nested(overrides), onto: self) } catch let failure as JSONMerge.Failure {
+            throw SOLError.invalidOption(name: failure.key, reason: failure.reason)
         }
-        return unknown
     }
 
     /// Pretty, key-sorted JSON (stored in checkpoints and printed by `sol train --print-config`).
     public func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
-    }
-}
-
-// Decoding with defaults for missing keys: a configuration file may hold any subset of options.
-extension TrainingConfiguration {
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        method = try c.decodeIfPresent(TrainingMethodKind.self, forKey: .method) ?? method
-        unroll = try c.decodeIfPresent(Int.self, forKey: .unroll) ?? unroll
-        network = try c.decodeIfPresent(String.self, forKey: .network) ?? network
-        iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? iterations
-        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
-        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
-        optimizer = try c.decodeIfPresent(OptimizerOptions.self, forKey: .optimizer) ?? optimizer
-        schedule = try c.decodeIfPresent(ScheduleOptions.self, forKey: .schedule) ?? schedule
-        zo = try c.decodeIfPresent(ZOOptions.self, forKey: .zo) ?? zo
-        checkpointInterval = try c.decodeIfPresent(Int.self, forKey: .checkpointInterval) ?? checkpointInterval
-        logInterval = try c.decodeIfPresent(Int.self, forKey: .logInterval) ?? logInterval
-    }
-}
-
-extension TrainingConfiguration.OptimizerOptions {
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? kind
-        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? learningRate
-        momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? momentum
-        nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? nesterov
-        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? weightDecay
-        beta1 = try c.decodeIfPresent(Double.self, forKey: .beta1) ?? beta1
-        beta2 = try c.decodeIfPresent(Double.self, forKey: .beta2) ?? beta2
-        epsilon = try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? epsilon
-    }
-}
-
-extension TrainingConfiguration.ScheduleOptions {
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? kind
-        warmupIterations = try c.decodeIfPresent(Int.self, forKey: .warmupIterations) ?? warmupIterations
-        stepSize = try c.decodeIfPresent(Int.self, forKey: .stepSize) ?? stepSize
-        gamma = try c.decodeIfPresent(Double.self, forKey: .gamma) ?? gamma
-        minimumFactor = try c.decodeIfPresent(Double.self, forKey: .minimumFactor) ?? minimumFactor
-    }
-}
-
-extension TrainingConfiguration.ZOOptions {
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        mu = try c.decodeIfPresent(Double.self, forKey: .mu) ?? mu
-        estimator = try c.decodeIfPresent(String.self, forKey: .estimator) ?? estimator
-        sparsity = try c.decodeIfPresent(Double.self, forKey: .sparsity) ?? sparsity
-        pruningRatios = try c.decodeIfPresent(String.self, forKey: .pruningRatios) ?? pruningRatios
-        redrawInterval = try c.decodeIfPresent(Int.self, forKey: .redrawInterval) ?? redrawInterval
-        directions = try c.decodeIfPresent(Int.self, forKey: .directions) ?? directions
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -67,23 +67,32 @@ public final class TrainingLog {
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw CoreError.io(operation: "open log", path: path, reason: "not writable")
         }
-        handle.seekToEndOfFile()
+        try handle.seekToEnd()
         self.handle = handle
     }
 
-    /// Appends one line (key-sorted JSON) to the file.
-    public func append(_ entry: Entry) {
+    /// Appends one line (key-sorted JSON) to the file. Non-finite numbers are written as the
+    /// strings `"nan"`, `"inf"`, `"-inf"` (JSON has no literal for them).
+    public func append(_ entry: Entry) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var data = try! encoder.encode(entry)
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var data: Data
+        do { data = try encoder.encode(entry) } catch {
+            throw CoreError.io(operation: "write log line to", path: path, reason: "\(error)")
+        }
         data.append(UInt8(ascii: "\n"))
-        handle.write(data)
+        do { try handle.write(contentsOf: data) } catch {
+            throw CoreError.io(operation: "write", path: path, reason: (error as NSError).localizedDescription)
+        }
     }
 
     /// Reads every entry of a log file.
     public static func read(_ path: String) throws -> [Entry] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CoreError.fileNotFound(path: path) }
-        return try data.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(Entry.self, from: Data($0)) }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(Entry.self, from: Data($0)) }
     }
 
     deinit { try? handle.close() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Corrector
 import SOL
 
 /// `sol diagnose`: cosines and norm ratios between the NOG-SOL, ZO-SOL and FO-SOL gradients.
@@ -21,7 +22,7 @@ struct Diagnose: ParsableCommand {
     @Option(help: "Unrolled solver steps of the loss.") var unroll = 4
     @Option(help: "ZO finite-difference step μ.") var mu = 1e-3
     @Option(help: "ZO sparsity (0 = dense central CGE).") var sparsity = 0.0
-    @Option(help: "Network preset of the initial weights.") var network = "tiny"
+    @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
     @Option(help: "Worker threads for ZO queries.") var threads = 2
     @Flag(help: "Skip the initial weights (only the --model weights).") var skipInit = false

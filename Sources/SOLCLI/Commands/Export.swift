@@ -41,6 +41,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
+        try OutputGuard.refuseSameFile(output: out, inputs: [("--data", data)])
         let dataset = try PairDataset(path: data)
         let exporter = DatasetExporter(dataset: dataset, format: format, selection: which)
         let progress = Progress(total: exporter.progressTotal, label: "export \(format.rawValue)", unit: "frames")

@@ -54,6 +54,7 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
+        try OutputGuard.refuseSameFile(output: out, inputs: [("FILE", file)])
         let importer = try DatasetImporter(format: format, input: file, scenarioName: scenario,
                                            resolution: resolution, factor: factor, dt: dt)
         let summary = try importer.importDataset(to: out, overwrite: overwrite)

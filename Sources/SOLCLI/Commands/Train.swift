@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Corrector
 import SOL
 
 /// `sol train`: trains a corrector with NON, FO-SOL, ZO-SOL or NOG-SOL.
@@ -17,53 +18,56 @@ struct Train: ParsableCommand {
     @Option(help: "Checkpoint to write, e.g. runs/zo.h5.") var out: String
     @Option(help: "JSON configuration file holding any training option.") var config: String?
     @Option(help: "non, fo-sol, zo-sol or nog-sol.") var method: TrainingMethodKind?
-    @Option(help: "Unrolled solver steps per loss (NON always uses 1).") var unroll: Int?
-    @Option(help: "Network preset: tiny, small or medium.") var network: String?
-    @Option(help: "Training iterations (mini-batches).") var iterations: Int?
-    @Option(help: "(simulation, start frame) pairs per mini-batch.") var batchSize: Int?
-    @Option(help: "Learning rate.") var lr: Double?
-    @Option(help: "adam or sgd.") var optimizer: String?
-    @Option(help: "Learning-rate schedule: constant, cosine or step.") var schedule: String?
-    @Option(help: "Linear warm-up iterations.") var warmup: Int?
+    @Option(parsing: .unconditional, help: "Unrolled solver steps per loss (NON always uses 1).") var unroll: Int?
+    @Option(help: "Network preset: tiny, small or medium.") var network: NetworkArchitecture.Preset?
+    @Option(parsing: .unconditional, help: "Training iterations (mini-batches).") var iterations: Int?
+    @Option(parsing: .unconditional, help: "(simulation, start frame) pairs per mini-batch.") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Learning rate.") var lr: Double?
+    @Option(help: "adam or sgd.") var optimizer: OptimizerKind?
+    @Option(help: "Learning-rate schedule: constant, cosine or step.") var schedule: ScheduleKind?
+    @Option(parsing: .unconditional, help: "Linear warm-up iterations.") var warmup: Int?
     @Option(help: "Seed of initialisation, batches and ZO masks.") var seed: UInt64?
-    @Option(help: "Worker threads for ZO queries.") var threads: Int?
-    @Option(help: "ZO finite-difference step μ.") var mu: Double?
-    @Option(help: "ZO estimator: central, forward or rge.") var estimator: String?
-    @Option(help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
+    @Option(parsing: .unconditional, help: "Worker threads for ZO queries (results do not depend on it).") var threads: Int?
+    @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
+    @Option(help: "ZO estimator: central, forward or rge.") var estimator: EstimatorKind?
+    @Option(parsing: .unconditional, help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
     @Option(help: "Layer-wise pruning ratios JSON (from ZO-GraSP); computed at start when absent.") var pruningRatios: String?
-    @Option(help: "Re-draw the sparse mask every this many iterations.") var redrawInterval: Int?
-    @Option(help: "Directions per estimate for --estimator rge.") var directions: Int?
-    @Option(help: "Checkpoint every this many iterations.") var checkpointInterval: Int?
-    @Option(help: "Log every this many iterations.") var logInterval: Int?
+    @Option(parsing: .unconditional, help: "Re-draw the sparse mask every this many iterations.") var redrawInterval: Int?
+    @Option(parsing: .unconditional, help: "Directions per estimate for --estimator rge.") var directions: Int?
+    @Option(parsing: .unconditional, help: "ZO-GraSP: random directions per RGE estimate (DeepZero: 192).") var graspDirections: Int?
+    @Option(parsing: .unconditional, help: "ZO-GraSP: finite-difference step of its RGE estimates.") var graspMu: Double?
+    @Option(help: "ZO-GraSP: seed of its random directions.") var graspSeed: UInt64?
+    @Option(parsing: .unconditional, help: "Checkpoint every this many iterations.") var checkpointInterval: Int?
+    @Option(parsing: .unconditional, help: "Log every this many iterations.") var logInterval: Int?
     @Flag(help: "Continue from the checkpoint at --out if it exists.") var resume = false
     @Flag(help: "Replace an existing checkpoint at --out.") var overwrite = false
     @Flag(help: "Print the resolved configuration as JSON and exit.") var printConfig = false
     @Flag(help: "Split ZO queries across MPI ranks (run under mpirun).") var mpi = false
 
-    /// The configuration file (or defaults) with the command-line options applied.
+    /// The configuration file (or defaults) with the command-line options applied: each option
+    /// overrides the key of the same meaning (the names `--print-config` shows).
     func resolvedConfiguration() throws -> TrainingConfiguration {
-        var c = try config.map(TrainingConfiguration.load) ?? TrainingConfiguration()
-        if let method { c.method = method }
-        if let unroll { c.unroll = unroll }
-        if let network { c.network = network }
-        if let iterations { c.iterations = iterations }
-        if let batchSize { c.batchSize = batchSize }
-        if let lr { c.optimizer.learningRate = lr }
-        if let optimizer { c.optimizer.kind = optimizer }
-        if let schedule { c.schedule.kind = schedule }
-        if let warmup { c.schedule.warmupIterations = warmup }
-        if let seed { c.seed = seed }
-        if let threads { c.threads = threads }
-        if let mu { c.zo.mu = mu }
-        if let estimator { c.zo.estimator = estimator }
-        if let sparsity { c.zo.sparsity = sparsity }
-        if let pruningRatios { c.zo.pruningRatios = pruningRatios }
-        if let redrawInterval { c.zo.redrawInterval = redrawInterval }
-        if let directions { c.zo.directions = directions }
-        if let checkpointInterval { c.checkpointInterval = checkpointInterval }
-        if let logInterval { c.logInterval = logInterval }
+        let base = try config.map(TrainingConfiguration.load) ?? TrainingConfiguration()
+        let c = try base.overriding([
+            ("method", method?.rawValue), ("unroll", unroll), ("network", network?.rawValue), ("iterations", iterations),
+            ("batchSize", batchSize), ("seed", seed), ("threads", threads),
+            ("checkpointInterval", checkpointInterval), ("logInterval", logInterval),
+            ("optimizer.learningRate", lr), ("optimizer.kind", optimizer?.rawValue),
+            ("schedule.kind", schedule?.rawValue), ("schedule.warmupIterations", warmup),
+            ("zo.mu", mu), ("zo.estimator", estimator?.rawValue), ("zo.sparsity", sparsity), ("zo.pruningRatios", pruningRatios),
+            ("zo.redrawInterval", redrawInterval), ("zo.directions", directions), ("zo.graspDirections", graspDirections),
+            ("zo.graspMu", graspMu), ("zo.graspSeed", graspSeed),
+        ])
         try c.validate()
         return c
+    }
+
+    func validate() throws {
+        if resume && overwrite {
+            throw ValidationError("--resume and --overwrite contradict each other: --resume continues the run at --out, --overwrite starts it anew")
+        }
+        do { _ = try resolvedConfiguration() } catch let error as SOLError { throw ValidationError(error.description) }
+        try OutputGuard.refuseSameFile(output: out, inputs: [("--data", data)] + (config.map { [("--config", $0)] } ?? []))
     }
 
     func run() throws {
@@ -76,14 +80,23 @@ struct Train: ParsableCommand {
                                                    resume: resume, overwrite: overwrite, distributed: mpi,
                                                    quiet: mpi && MPI.rank != 0)
         if !mpi || MPI.rank == 0 {
-            print(String(format: "%@: %d iterations, final loss %.4g, %.1f s%@ → %@", summary.method.label, summary.iterations,
-                         summary.finalLoss, summary.elapsedSeconds,
-                         summary.queries > 0 ? ", \(summary.queries) queries" : "", summary.checkpoint))
+            if summary.alreadyFinished {
+                print(String(format: "%@: %@ is finished (%d of %d iterations, final loss %.4g); nothing to do",
+                             summary.method.label, summary.checkpoint, summary.iterations, configuration.iterations, summary.finalLoss))
+            } else {
+                print(String(format: "%@: %d iterations, final loss %.4g, %.1f s%@ → %@", summary.method.label, summary.iterations,
+                             summary.finalLoss, summary.elapsedSeconds,
+                             summary.queries > 0 ? ", \(summary.queries) queries" : "", summary.checkpoint))
+            }
         }
     }
 }
 
 extension TrainingMethodKind: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}
+extension EstimatorKind: ExpressibleByArgument {}
+extension NetworkArchitecture.Preset: ExpressibleByArgument {}
 
 /// Shared by `sol train` and `sol quickstart`: builds the trainer, warns about long ZO budgets
 /// and reports progress on stderr.
@@ -93,15 +106,16 @@ enum TrainCommandRunner {
         let dataset = try PairDataset(path: data)
         let trainer = try Trainer(dataset: dataset, configuration: configuration, output: out, resume: resume,
                                   overwrite: overwrite, distributed: distributed)
-        if trainer.resumed && !quiet {
+        if trainer.resumed && !quiet && !trainer.isFinished {
             Console.note("resuming \(out) at iteration \(trainer.iteration) of \(configuration.iterations)")
         }
-        if configuration.method == .zoSOL && !quiet {
-            let estimate = try trainer.estimatedSeconds()
+        if configuration.method == .zoSOL && !quiet && !trainer.isFinished {
+            let ranks = distributed ? MPI.size : 1
+            let estimate = try trainer.estimatedSeconds(ranks: ranks)
             let perIteration = trainer.queriesPerIteration
-            Console.note(String(format: "ZO-SOL: %d queries per iteration; estimated %@ for %d iterations on %d thread(s)",
+            Console.note(String(format: "ZO-SOL: %d queries per iteration; estimated %@ for %d iterations on %d thread(s)%@",
                                 perIteration, Progress.clock(estimate), configuration.iterations - trainer.iteration,
-                                configuration.threads))
+                                configuration.threads, ranks > 1 ? " × \(ranks) MPI ranks" : ""))
             if estimate > 3600 {
                 Console.note("warning: this ZO budget takes more than an hour; lower --iterations, raise --sparsity or use more --threads/MPI ranks")
             }

@@ -46,7 +46,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
                 var buffer = [CChar](repeating: 0, count: Int(size) + 1)
                 try check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), &buffer, buffer.count, sol_h5p_default()),
                           "read member name of")
-                return String(cString: buffer)
+                return HDF5Library.string(from: buffer)
             }
         }
     }

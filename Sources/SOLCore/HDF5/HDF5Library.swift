@@ -14,6 +14,7 @@ enum HDF5Library {
     }()
 
     /// Runs `body` holding the HDF5 lock, after the one-time library set-up.
+    @discardableResult
     static func locked<R>(_ body: () throws -> R) rethrows -> R {
         _ = once
         lock.lock()
@@ -38,6 +39,12 @@ enum HDF5Library {
         // Keep the most informative messages: HDF5 stacks repeat the same failure at each level.
         var seen = Set<String>()
         return box.messages.filter { seen.insert($0).inserted }
+    }
+
+    /// A Swift string from a NUL-terminated C buffer (names and fixed-length strings HDF5 fills in).
+    static func string(from buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Throws ``CoreError/hdf5`` when an `herr_t`/`hid_t`-style status is negative.

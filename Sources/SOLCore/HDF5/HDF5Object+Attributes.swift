@@ -82,7 +82,7 @@ extension HDF5Object {
                 var buffer = [CChar](repeating: 0, count: Int(size) + 1)
                 try check(H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), &buffer, buffer.count, sol_h5p_default()),
                           "read attribute name of")
-                return String(cString: buffer)
+                return HDF5Library.string(from: buffer)
             }
         }
     }
@@ -261,6 +261,6 @@ extension HDF5Object {
         let size = H5Tget_size(type)
         var buffer = [CChar](repeating: 0, count: size + 1)
         try check(H5Aread(attr, type, &buffer), "read attribute", where_)
-        return String(cString: buffer)
+        return HDF5Library.string(from: buffer)
     }
 }

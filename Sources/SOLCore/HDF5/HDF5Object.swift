@@ -22,6 +22,7 @@ public class HDF5Object: @unchecked Sendable {
 
     deinit { HDF5Library.locked { if close(id) < 0 { _ = HDF5Library.drainErrorStack() } } }
 
+    @discardableResult
     func check<T: BinaryInteger>(_ status: T, _ operation: String, _ object: String? = nil) throws -> T {
         try HDF5Library.check(status, operation, file: file, object: object ?? path)
     }

@@ -22,6 +22,10 @@ public struct ZOGraSP {
         self.seed = seed
     }
 
+    /// Loss evaluations of one scoring: two forward-difference RGE estimates of `directions`
+    /// queries plus their base points.
+    public var queries: Int { 2 * (directions + 1) }
+
     /// Scores −θ ⊙ Hg estimated with RGE through `pool`.
     public func scores(at parameters: [Float], using pool: QueryPool) -> [Float] {
         var rge = RandomGradientEstimator(directions: directions, mu: mu, scheme: .forward, distribution: .sphere, seed: seed)
