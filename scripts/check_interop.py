@@ -245,7 +245,7 @@ def main() -> int:
             body(*a)
             passed += 1
             print(f"ok    {label}")
-        except Exception:  # noqa: BLE001 - report every failure, keep going
+        except (Exception, SystemExit):  # noqa: BLE001 - report every failure (pbdl calls sys.exit(0) on bad data)
             failed += 1
             print(f"FAIL  {label}\n{traceback.format_exc()}")
 

@@ -65,8 +65,13 @@ public struct ExchangeLayout: Sendable, Equatable {
             pde = "Navier-Stokes (Kolmogorov flow)"
             coordinates = [nodes(w, lx), nodes(h, ly)]
             boundaries = [(.periodic, .periodic), (.periodic, .periodic)]
+        case is BurgersScenario:
+            pde = "Burgers"
+            coordinates = [nodes(w, lx)]
+            boundaries = [(.periodic, .periodic)]
         default:
-            pde = scenario.name == "burgers" ? "Burgers" : scenario.name
+            // A scenario added later: its name, grid points at i·L/n, periodic until it gets a case here.
+            pde = scenario.name
             coordinates = oneDimensional ? [nodes(w, lx)] : [nodes(w, lx), nodes(h, ly)]
             boundaries = Array(repeating: (Boundary.periodic, Boundary.periodic), count: spatialDims.count)
         }
