@@ -77,6 +77,7 @@ public struct ExchangeLayout: Sendable, Equatable {
         }
     }
 
+    /// Equal when every described property is (the boundary tuples compared end by end).
     public static func == (a: ExchangeLayout, b: ExchangeLayout) -> Bool {
         a.pde == b.pde && a.channels == b.channels && a.grid == b.grid && a.coordinates == b.coordinates
             && a.boundaries.map(\.lower) == b.boundaries.map(\.lower) && a.boundaries.map(\.upper) == b.boundaries.map(\.upper)
