@@ -10,6 +10,20 @@ public enum OutputGuard {
         }
     }
 
+    /// Throws ``SOLError/outputIsDirectory(option:path:)`` when `output` is an existing directory.
+    public static func refuseDirectory(_ output: String, option: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SOLError.outputIsDirectory(option: option, path: output)
+        }
+    }
+
+    /// Both checks for an output file: not a directory, not one of the inputs.
+    public static func check(output: String, option: String, inputs: [(option: String, path: String)]) throws {
+        try refuseDirectory(output, option: option)
+        try refuseSameFile(output: output, inputs: inputs)
+    }
+
     /// True when both paths name one file: equal after resolving symbolic links and `..`, or
     /// the same device and inode.
     public static func sameFile(_ a: String, _ b: String) -> Bool {

@@ -26,6 +26,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case importMismatch(path: String, scenario: String, what: String, reason: String)
     /// An output path names one of the command's inputs.
     case outputIsInput(option: String, path: String)
+    /// An output path names an existing directory.
+    case outputIsDirectory(option: String, path: String)
     /// Another running `sol` process writes this output.
     case outputBusy(path: String)
 
@@ -56,6 +58,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "\(path) does not match the \(scenario) scenario: \(what): \(reason)"
         case let .outputIsInput(option, path):
             return "the output \(path) is the \(option) input; writing it would destroy the input: choose another output path"
+        case let .outputIsDirectory(option, path):
+            return "\(option) \(path) is a directory; give a file path, e.g. \(path)/out.h5"
         case let .outputBusy(path):
             return "\(path) is being written by another running sol process (lock \(path).lock); wait for it or choose another output"
         }

@@ -15,10 +15,10 @@ final class FFTTests: XCTestCase {
         return out
     }
 
-    private func checkRealFFT<S: FFTScalar>(_: S.Type, shape: [Int], batch: Int, tolerance: Double) {
+    private func checkRealFFT<S: FFTScalar>(_: S.Type, shape: [Int], batch: Int, tolerance: Double) throws {
         let ny = shape.count == 2 ? shape[0] : 1, nx = shape[shape.count - 1]
         let x = randomValues(batch * ny * nx, seed: UInt64(ny * 1000 + nx + batch))
-        let fft = RealFFT<S>.shared(shape: shape, batch: batch)
+        let fft = try RealFFT<S>.shared(shape: shape, batch: batch)
         let input = Tensor<S>(shape: [batch] + shape, scalars: x.map { S($0) })
         let spectrum = fft.forward(input)
         let got = spectrum.map { (re: Double($0.real), im: Double($0.imaginary)) }
@@ -34,30 +34,30 @@ final class FFTTests: XCTestCase {
         XCTAssertEqual(fft.forward(input), spectrum)
     }
 
-    func testRealFFT1DMatchesNaiveDFT() {
+    func testRealFFT1DMatchesNaiveDFT() throws {
         for n in [1, 2, 7, 16, 30, 64] {
-            checkRealFFT(Double.self, shape: [n], batch: 1, tolerance: 1e-10)
-            checkRealFFT(Float.self, shape: [n], batch: 1, tolerance: 1e-4)
+            try checkRealFFT(Double.self, shape: [n], batch: 1, tolerance: 1e-10)
+            try checkRealFFT(Float.self, shape: [n], batch: 1, tolerance: 1e-4)
         }
     }
 
-    func testRealFFT2DMatchesNaiveDFT() {
+    func testRealFFT2DMatchesNaiveDFT() throws {
         for (ny, nx) in [(4, 6), (8, 8), (5, 12), (16, 9)] {
-            checkRealFFT(Double.self, shape: [ny, nx], batch: 1, tolerance: 1e-10)
-            checkRealFFT(Float.self, shape: [ny, nx], batch: 1, tolerance: 1e-4)
+            try checkRealFFT(Double.self, shape: [ny, nx], batch: 1, tolerance: 1e-10)
+            try checkRealFFT(Float.self, shape: [ny, nx], batch: 1, tolerance: 1e-4)
         }
     }
 
-    func testBatchedFFTMatchesNaiveDFT() {
-        checkRealFFT(Double.self, shape: [32], batch: 5, tolerance: 1e-10)
-        checkRealFFT(Double.self, shape: [6, 10], batch: 3, tolerance: 1e-10)
-        checkRealFFT(Float.self, shape: [6, 10], batch: 4, tolerance: 1e-4)
+    func testBatchedFFTMatchesNaiveDFT() throws {
+        try checkRealFFT(Double.self, shape: [32], batch: 5, tolerance: 1e-10)
+        try checkRealFFT(Double.self, shape: [6, 10], batch: 3, tolerance: 1e-10)
+        try checkRealFFT(Float.self, shape: [6, 10], batch: 4, tolerance: 1e-4)
     }
 
-    func testBatchedFFTEqualsSingleTransformsBitForBit() {
+    func testBatchedFFTEqualsSingleTransformsBitForBit() throws {
         let x = randomValues(3 * 8 * 12, seed: 7)
-        let batched = RealFFT<Double>.shared(shape: [8, 12], batch: 3)
-        let single = RealFFT<Double>.shared(shape: [8, 12], batch: 1)
+        let batched = try RealFFT<Double>.shared(shape: [8, 12], batch: 3)
+        let single = try RealFFT<Double>.shared(shape: [8, 12], batch: 1)
         let all = batched.forward(Tensor(shape: [3, 8, 12], scalars: x))
         for b in 0..<3 {
             let one = single.forward(Tensor(shape: [8, 12], scalars: Array(x[(b * 96)..<((b + 1) * 96)])))
@@ -65,33 +65,33 @@ final class FFTTests: XCTestCase {
         }
     }
 
-    func testUnalignedPointersUseTheUnalignedPlan() {
+    func testUnalignedPointersUseTheUnalignedPlan() throws {
         // A transform of the second of two length-5 fields starts 40 bytes in: 8-byte aligned only.
         let x = randomValues(10, seed: 3)
-        let fft = RealFFT<Double>.shared(shape: [5])
+        let fft = try RealFFT<Double>.shared(shape: [5])
         var out = [Complex<Double>](repeating: .zero, count: fft.complexCount)
         x.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in fft.forward(p.baseAddress! + 5, o.baseAddress!) } }
         let expected = Naive.dft(Array(x[5...]))
         XCTAssertLessThan(relativeError(out.map { (re: $0.real, im: $0.imaginary) }, Array(expected.prefix(3))), 1e-12)
     }
 
-    func testRealToRealKindsMatchNaiveDefinitions() {
+    func testRealToRealKindsMatchNaiveDefinitions() throws {
         for kind in RealToRealKind.allCases {
             for n in [2, 5, 8, 13] {
                 let x = randomValues(n, seed: UInt64(n) * 31 + UInt64(kind.rawValue))
                 let expected = Naive.r2r(x, kind: kind.rawValue)
-                let d = RealToRealTransform<Double>.shared(shape: [n], kinds: [kind])(Tensor(shape: [n], scalars: x))
+                let d = try RealToRealTransform<Double>.shared(shape: [n], kinds: [kind])(Tensor(shape: [n], scalars: x))
                 XCTAssertLessThan(relativeError(d.scalars, expected), 1e-10, "\(kind) n=\(n)")
-                let f = RealToRealTransform<Float>.shared(shape: [n], kinds: [kind])(Tensor(shape: [n], scalars: x.map { Float($0) }))
+                let f = try RealToRealTransform<Float>.shared(shape: [n], kinds: [kind])(Tensor(shape: [n], scalars: x.map { Float($0) }))
                 XCTAssertLessThan(relativeError(f.scalars.map { Double($0) }, expected), 1e-4, "\(kind) n=\(n) float")
             }
         }
     }
 
-    func testTwoDimensionalBatchedDCTMatchesSeparableNaive() {
+    func testTwoDimensionalBatchedDCTMatchesSeparableNaive() throws {
         let (ny, nx, batch) = (6, 9, 2)
         let x = randomValues(batch * ny * nx, seed: 11)
-        let t = RealToRealTransform<Double>.shared(shape: [ny, nx], kinds: [.dct2, .dst2], batch: batch)
+        let t = try RealToRealTransform<Double>.shared(shape: [ny, nx], kinds: [.dct2, .dst2], batch: batch)
         let got = t(Tensor(shape: [batch, ny, nx], scalars: x))
         var expected: [Double] = []
         for b in 0..<batch {
@@ -107,25 +107,40 @@ final class FFTTests: XCTestCase {
         XCTAssertLessThan(relativeError(got.scalars, expected), 1e-10)
     }
 
-    func testRealToRealInverseAndNormalization() {
+    func testRealToRealInverseAndNormalization() throws {
         for kind in RealToRealKind.allCases {
             let shape = [7, 6]
             let x = Tensor<Double>(shape: shape, scalars: randomValues(42, seed: UInt64(kind.rawValue)))
-            let t = RealToRealTransform<Double>.shared(shape: shape, kinds: [kind, kind])
-            let back = t.inverse(t(x))
+            let t = try RealToRealTransform<Double>.shared(shape: shape, kinds: [kind, kind])
+            let back = try t.inverse(t(x))
             XCTAssertLessThan(back.scalars.indices.map { abs(back.scalars[$0] / Double(t.normalization) - x.scalars[$0]) }.max()!, 1e-12, "\(kind)")
         }
     }
 
-    func testPlansAreCachedAndReused() {
-        let a = RealFFT<Float>.shared(shape: [24, 24], batch: 2)
-        let b = RealFFT<Float>.shared(shape: [24, 24], batch: 2)
+    func testPlansAreCachedAndReused() throws {
+        let a = try RealFFT<Float>.shared(shape: [24, 24], batch: 2)
+        let b = try RealFFT<Float>.shared(shape: [24, 24], batch: 2)
         XCTAssertTrue(a === b)
-        XCTAssertFalse(a === RealFFT<Float>.shared(shape: [24, 24], batch: 3))
-        XCTAssertFalse(RealFFT<Double>.shared(shape: [24, 24], batch: 2) as AnyObject === a as AnyObject)
+        let other = try RealFFT<Float>.shared(shape: [24, 24], batch: 3)
+        XCTAssertFalse(a === other)
+        let double = try RealFFT<Double>.shared(shape: [24, 24], batch: 2)
+        XCTAssertFalse(double as AnyObject === a as AnyObject)
     }
 
-    func testPlanningFromManyThreadsAtOnce() {
+    /// Sizes beyond memory or FFTW's 32-bit extents are an error, not a trap.
+    func testImpossiblePlansThrow() {
+        XCTAssertThrowsError(try RealFFT<Double>(shape: [4_000_000_000, 4_000_000_000])) { error in
+            XCTAssertTrue("\(error)".contains("cannot plan the real FFT"), "\(error)")
+        }
+        XCTAssertThrowsError(try RealFFT<Float>(shape: [1 << 20, 1 << 20], batch: 1 << 20)) { error in
+            XCTAssertTrue("\(error)".contains("exceed the address space"), "\(error)")
+        }
+        XCTAssertThrowsError(try RealToRealTransform<Double>(shape: [1 << 30, 1 << 30], kinds: [.dct2, .dct2])) { error in
+            XCTAssertTrue("\(error)".contains("cannot plan"), "\(error)")
+        }
+    }
+
+    func testPlanningFromManyThreadsAtOnce() throws {
         // Plans created concurrently (bypassing the cache so that FFTW's planner really runs in
         // parallel), each then checked against the naive DFT.
         final class Failures: @unchecked Sendable {
@@ -136,10 +151,10 @@ final class FFTTests: XCTestCase {
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: 32) { i in
             let n = 8 + i
-            let fft = RealFFT<Double>(shape: [n], batch: 1 + i % 3)
-            let dct = RealToRealTransform<Float>(shape: [n, 4], kinds: [.dct2, .dct2])
+            guard let fft = try? RealFFT<Double>(shape: [n], batch: 1 + i % 3),
+                  let dct = try? RealToRealTransform<Float>(shape: [n, 4], kinds: [.dct2, .dct2]),
+                  let single = try? RealFFT<Double>(shape: [n]) else { failures.add(i); return }
             let x = randomValues(n, seed: UInt64(i))
-            let single = RealFFT<Double>(shape: [n])
             let got = single.forward(Tensor(shape: [n], scalars: x)).map { (re: $0.real, im: $0.imaginary) }
             let expected = Array(Naive.dft(x).prefix(n / 2 + 1))
             if relativeError(got, expected) > 1e-10 || fft.complexCount != n / 2 + 1 || dct.count != 4 * n {

@@ -32,7 +32,7 @@ final class KarmanAdjointTests: XCTestCase {
 
     func testLinearStagesPassTheDotProductTest() throws {
         let g = try KarmanGrid(cellsX: 32, cellsY: 64)
-        let solver = KarmanPressureSolver(grid: g)
+        let solver = try KarmanPressureSolver(grid: g)
         checkLinearStage("diffusion", grid: g, forward: { $0.diffuse(alpha: 0.7) }, adjoint: { $0.diffuseAdjoint(alpha: 0.7) })
         checkLinearStage("inflow", grid: g, forward: { $0.applyInflow() }, adjoint: { $0.applyInflowAdjoint() })
         checkLinearStage("projection", grid: g, forward: { $0.project(solver) }, adjoint: { $0.projectAdjoint(solver) })

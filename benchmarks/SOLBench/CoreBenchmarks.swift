@@ -7,7 +7,7 @@ let coreSuite = BenchmarkSuite(name: "core") {
     // (deterministic: the same algorithm in every process).
     for rigor in [FFTRigor.measure, .estimate] {
         for n in [64, 128, 256] {
-            let fft = RealFFT<Float>.shared(shape: [n, n], rigor: rigor)
+            let fft = try! RealFFT<Float>.shared(shape: [n, n], rigor: rigor)
             let x = Tensor<Float>(shape: [n, n], scalars: (0..<(n * n)).map { Float($0 % 7) })
             var spectrum = [Complex<Float>](repeating: .zero, count: fft.complexCount)
             benchmarks.append(Benchmark(name: "rfft2 float \(n)²\(rigor == .estimate ? " (estimate)" : "")",
@@ -26,7 +26,7 @@ let coreSuite = BenchmarkSuite(name: "core") {
                         y.withUnsafeMutableBufferPointer { fft.inverse(w.baseAddress!, $0.baseAddress!) }
                     }
                 })
-                let batched = RealFFT<Float>.shared(shape: [n, n], batch: 2, rigor: rigor)
+                let batched = try! RealFFT<Float>.shared(shape: [n, n], batch: 2, rigor: rigor)
                 let x2 = x.scalars + x.scalars
                 var spectrum2 = [Complex<Float>](repeating: .zero, count: 2 * fft.complexCount)
                 benchmarks.append(Benchmark(name: "rfft2 float \(n)² (estimate) batch 2",

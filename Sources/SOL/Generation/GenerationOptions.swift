@@ -30,7 +30,8 @@ public struct GenerationOptions: Sendable, Equatable {
 
     /// Throws ``GenerationError/invalidOption(_:)`` for unusable counts.
     public func validate() throws {
-        guard train >= 0, test >= 0, train + test > 0 else { throw GenerationError.invalidOption("--train and --test must be ≥ 0 and not both 0") }
+        guard train >= 1 else { throw GenerationError.invalidOption("--train must be at least 1: a dataset trains correctors (got \(train))") }
+        guard test >= 0 else { throw GenerationError.invalidOption("--test must be ≥ 0 (got \(test))") }
         guard frames >= 2 else { throw GenerationError.invalidOption("--steps must be at least 2 (got \(frames))") }
         if let warmup, warmup < 0 { throw GenerationError.invalidOption("--warmup must be ≥ 0 (got \(warmup))") }
         guard batch >= 1 else { throw GenerationError.invalidOption("--batch must be at least 1 (got \(batch))") }

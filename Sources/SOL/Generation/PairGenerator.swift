@@ -33,10 +33,21 @@ public struct PairGenerator {
 
     /// Validates the scenario and the options; throws before anything runs.
     public init(scenario: any Scenario, options: GenerationOptions) throws {
-        try scenario.validate()
         try options.validate()
         self.scenario = scenario
         self.options = options
+        // Before the scenario's own checks: they may build grids of the requested size.
+        try MemoryBudget.require(estimatedBytes, for: "generating \(scenario.name) on the \(scenario.referenceGrid.map(String.init).joined(separator: "×")) reference grid in batches of \(min(options.batch, options.train + options.test))",
+                                 advice: "lower --resolution, --factor or --batch")
+        try scenario.validate()
+    }
+
+    /// Memory of one reference batch, estimated generously: the state and the solver's work
+    /// arrays (spectral stages, staggered faces, pressure solve) in double precision, about 32
+    /// arrays of the reference state's size per simulation.
+    public var estimatedBytes: Double {
+        let cells = scenario.referenceGrid.reduce(1.0) { $0 * Double($1) } * Double(scenario.channels.count)
+        return cells * Double(min(options.batch, options.train + options.test)) * 32 * 8
     }
 
     /// Warm-up frames actually used.
@@ -69,36 +80,43 @@ public struct PairGenerator {
         if FileManager.default.fileExists(atPath: path) && !overwrite { throw CoreError.fileExists(path: path) }
         discardForeignPartial(path, progress: progress)
         let file = try HDF5File.create(path, overwrite: overwrite, resumable: true)
-        if file.isResumed { progress?.note("resuming \(file.workingPath): finished simulations are kept") }
-        let root = try file.root
-        if !file.isResumed { try writeRootAttributes(root) }
         var computed = 0, resumed = 0
-        for (split, list) in [(DatasetSplit.train, train), (.test, test)] {
-            let splitGroup = try root.groupCreatingIfNeeded(split.rawValue)
-            var pending: [(name: String, parameters: SimulationParameters)] = []
-            for (i, p) in list.enumerated() {
-                let name = String(format: "sim_%03d", i)
-                if try splitGroup.contains(name) {
-                    let group = try splitGroup.group(name)
-                    if try group.hasAttribute("complete"), try group.intAttribute("complete") == 1 {
-                        resumed += 1
-                        progress?.advance(by: warmup + options.frames)
-                        continue
+        do {
+            if file.isResumed { progress?.note("resuming \(file.workingPath): finished simulations are kept") }
+            let root = try file.root
+            if !file.isResumed { try writeRootAttributes(root) }
+            for (split, list) in [(DatasetSplit.train, train), (.test, test)] {
+                let splitGroup = try root.groupCreatingIfNeeded(split.rawValue)
+                var pending: [(name: String, parameters: SimulationParameters)] = []
+                for (i, p) in list.enumerated() {
+                    let name = String(format: "sim_%03d", i)
+                    if try splitGroup.contains(name) {
+                        let group = try splitGroup.group(name)
+                        if try group.hasAttribute("complete"), try group.intAttribute("complete") == 1 {
+                            resumed += 1
+                            progress?.advance(by: warmup + options.frames)
+                            continue
+                        }
+                        try splitGroup.remove(name)
                     }
-                    try splitGroup.remove(name)
+                    pending.append((name, p))
                 }
-                pending.append((name, p))
+                var start = 0
+                while start < pending.count {
+                    let chunk = Array(pending[start..<min(start + options.batch, pending.count)])
+                    try simulate(chunk, split: split, in: splitGroup, progress: progress)
+                    try file.flush()
+                    computed += chunk.count
+                    start += chunk.count
+                }
             }
-            var start = 0
-            while start < pending.count {
-                let chunk = Array(pending[start..<min(start + options.batch, pending.count)])
-                try simulate(chunk, split: split, in: splitGroup, progress: progress)
-                try file.flush()
-                computed += chunk.count
-                start += chunk.count
-            }
+            try file.commit()
+        } catch {
+            // A failed run (a blow-up, a full disk, a bad plan) leaves nothing behind: resuming would
+            // fail the same way, and a partial file that took a failed write cannot be trusted.
+            file.discard()
+            throw error
         }
-        try file.commit()
         progress?.finish()
         return Summary(path: path, computed: computed, resumed: resumed, seconds: Date().timeIntervalSince(start))
     }

@@ -70,6 +70,8 @@ public final class Trainer {
     private let writesFiles: Bool
     /// True when the run continued from a checkpoint.
     public let resumed: Bool
+    /// Checkpoints this object wrote.
+    private var checkpointsWritten = 0
 
     /// Prepares a run writing its checkpoint to `output` (and the log beside it).
     /// - Parameters:
@@ -99,10 +101,14 @@ public final class Trainer {
         let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset)
         let fingerprint = try dataset.trainingFingerprint()
         if exists && resume {
-            let checkpoint = try Checkpoint.read(from: output, expecting: architecture)
+            let checkpoint = try Checkpoint.read(from: output)
             let stored = try CheckpointMetadata.decode(checkpoint.trainingConfiguration, path: output)
             try Trainer.checkResumable(stored, step: checkpoint.step, configuration: configuration, dataset: dataset,
                                        fingerprint: fingerprint, path: output)
+            let differences = checkpoint.network.architecture.differences(from: architecture)
+            guard differences.isEmpty else {
+                throw SOLError.resumeMismatch(path: output, reason: "its network differs (\(differences.joined(separator: "; ")))")
+            }
             network = checkpoint.network
             optimizer = configuration.optimizer.makeOptimizer(parameterCount: network.parameterCount)
             do { try optimizer.load(state: checkpoint.optimizerState) } catch {
@@ -180,8 +186,24 @@ public final class Trainer {
     /// Runs until `configuration.iterations` (or stops early after iteration `stop`, leaving a
     /// checkpoint to resume from, as a killed run would), calling `progress` after every iteration.
     /// A finished run returns its summary without training or writing anything.
+    ///
+    /// When a new run fails before its first checkpoint (a divergence, a full disk), the log it
+    /// started is removed: it leaves nothing behind (with `overwrite`, a previous run's
+    /// checkpoint stays until the first checkpoint of the new run replaces it). Once a checkpoint exists it is kept, with
+    /// its log, so `--resume` can continue after the cause is fixed.
     @discardableResult
     public func run(stoppingAfter stop: Int? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
+        do {
+            return try train(stoppingAfter: stop, progress: progress)
+        } catch {
+            if writesFiles && !resumed && checkpointsWritten == 0, let log {
+                try? FileManager.default.removeItem(atPath: log.path)
+            }
+            throw error
+        }
+    }
+
+    private func train(stoppingAfter stop: Int?, progress: (TrainingProgress) -> Void) throws -> TrainingSummary {
         let end = min(stop ?? configuration.iterations, configuration.iterations)
         let alreadyFinished = isFinished
         let start = Date()
@@ -241,6 +263,7 @@ public final class Trainer {
         let checkpoint = Checkpoint(network: network, optimizerState: optimizer.state, step: iteration,
                                     trainingConfiguration: try metadata.json())
         try checkpoint.write(to: output, overwrite: true)
+        checkpointsWritten += 1
     }
 
     /// Queries per iteration of the configured method (0 for first-order methods): a budget check.

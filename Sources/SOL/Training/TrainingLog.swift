@@ -83,7 +83,12 @@ public final class TrainingLog {
         }
         data.append(UInt8(ascii: "\n"))
         do { try handle.write(contentsOf: data) } catch {
-            throw CoreError.io(operation: "write", path: path, reason: (error as NSError).localizedDescription)
+            let nsError = error as NSError
+            if nsError.domain == NSPOSIXErrorDomain && nsError.code == Int(ENOSPC)
+                || nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileWriteOutOfSpaceError {
+                throw CoreError.noSpace(path: path)
+            }
+            throw CoreError.io(operation: "write", path: path, reason: nsError.localizedDescription)
         }
     }
 

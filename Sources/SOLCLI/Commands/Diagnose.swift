@@ -17,14 +17,14 @@ struct Diagnose: ParsableCommand {
 
     @Option(help: "Dataset written by `sol generate`.") var data: String
     @Option(name: .customLong("model"), help: "A checkpoint written by `sol train` (repeat for several).") var models: [String] = []
-    @Option(help: "Training mini-batches compared.") var batches = 4
-    @Option(help: "(simulation, start frame) pairs per mini-batch.") var batchSize = 3
-    @Option(help: "Unrolled solver steps of the loss.") var unroll = 4
-    @Option(help: "ZO finite-difference step μ.") var mu = 1e-3
-    @Option(help: "ZO sparsity (0 = dense central CGE).") var sparsity = 0.0
+    @Option(parsing: .unconditional, help: "Training mini-batches compared.") var batches = 4
+    @Option(parsing: .unconditional, help: "(simulation, start frame) pairs per mini-batch.") var batchSize = 3
+    @Option(parsing: .unconditional, help: "Unrolled solver steps of the loss.") var unroll = 4
+    @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu = 1e-3
+    @Option(parsing: .unconditional, help: "ZO sparsity (0 = dense central CGE).") var sparsity = 0.0
     @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
-    @Option(help: "Worker threads for ZO queries.") var threads = 2
+    @Option(parsing: .unconditional, help: "Worker threads for ZO queries.") var threads = 2
     @Flag(help: "Skip the initial weights (only the --model weights).") var skipInit = false
     @Option(help: "markdown or json.") var format = "markdown"
 

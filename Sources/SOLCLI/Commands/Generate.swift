@@ -20,31 +20,31 @@ struct Generate: ParsableCommand {
     @Option(help: "Output file (.h5).")
     var out: String
 
-    @Option(help: "Training simulations.")
+    @Option(parsing: .unconditional, help: "Training simulations.")
     var train: Int = 6
 
-    @Option(help: "Test simulations.")
+    @Option(parsing: .unconditional, help: "Test simulations.")
     var test: Int = 4
 
-    @Option(help: "Frames stored per simulation (each one source step apart; a K-step `sol eval` needs K + 1).")
+    @Option(parsing: .unconditional, help: "Frames stored per simulation (each one source step apart; a K-step `sol eval` needs K + 1).")
     var steps: Int = GenerationOptions().frames
 
-    @Option(help: "Reference frames discarded before the first stored frame (default: the scenario's).")
+    @Option(parsing: .unconditional, help: "Reference frames discarded before the first stored frame (default: the scenario's).")
     var warmup: Int?
 
-    @Option(help: "Source grid resolution (points per side; default: the scenario's).")
+    @Option(parsing: .unconditional, help: "Source grid resolution (points per side; default: the scenario's).")
     var resolution: Int?
 
-    @Option(help: "Reference resolution = factor × source resolution (≥ 2; default: the scenario's).")
+    @Option(parsing: .unconditional, help: "Reference resolution = factor × source resolution (≥ 2; default: the scenario's).")
     var factor: Int?
 
-    @Option(help: "Time between frames (default: the scenario's).")
+    @Option(parsing: .unconditional, help: "Time between frames (default: the scenario's).")
     var dt: Double?
 
     @Option(help: "Seed of the parameters and initial conditions.")
     var seed: UInt64 = 0
 
-    @Option(help: "Simulations computed together in one batch.")
+    @Option(parsing: .unconditional, help: "Simulations computed together in one batch.")
     var batch: Int = 8
 
     @Flag(help: "Replace an existing output file.")
@@ -54,9 +54,13 @@ struct Generate: ParsableCommand {
         guard ScenarioRegistry.names.contains(scenario) else {
             throw ValidationError("unknown scenario '\(scenario)'; available: \(ScenarioRegistry.names.joined(separator: ", "))")
         }
-        if let resolution, resolution <= 0 { throw ValidationError("--resolution must be positive (got \(resolution))") }
+        if let resolution, resolution <= 0 || resolution > 1_000_000 {
+            throw ValidationError("--resolution must be in 1…1000000 (got \(resolution))")
+        }
+        if let factor, factor > 64 { throw ValidationError("--factor must be at most 64 (got \(factor))") }
         if let factor, factor < 2 { throw ValidationError("--factor must be at least 2 (got \(factor))") }
         if let dt, !(dt > 0) { throw ValidationError("--dt must be positive (got \(dt))") }
+        try asUsageError { try OutputGuard.refuseDirectory(out, option: "--out") }
         if FileManager.default.fileExists(atPath: out) && !overwrite {
             throw ValidationError("\(out) already exists; pass --overwrite to replace it")
         }
@@ -68,7 +72,8 @@ struct Generate: ParsableCommand {
         let options = GenerationOptions(train: train, test: test, frames: steps, warmup: warmup, seed: seed, batch: batch)
         let generator = try PairGenerator(scenario: configured, options: options)
         let progress = Progress(total: generator.progressTotal, label: "generate \(scenario)", unit: "frames")
-        let summary = try generator.generate(to: out, overwrite: overwrite, progress: progress)
+        let lock = try OutputLock(out)
+        let summary = try withExtendedLifetime(lock) { try generator.generate(to: out, overwrite: overwrite, progress: progress) }
         let grid = configured.sourceGrid.map(String.init).joined(separator: "×")
         let refGrid = configured.referenceGrid.map(String.init).joined(separator: "×")
         print("wrote \(out): \(scenario), \(train) train + \(test) test simulations × \(steps) frames, "

@@ -10,7 +10,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "An HDF5 file written by sol (dataset, checkpoint or rollouts).")
     var file: String
 
-    @Option(help: "Descend at most this many group levels.")
+    @Option(parsing: .unconditional, help: "Descend at most this many group levels.")
     var depth: Int = 3
 
     func validate() throws {
@@ -23,9 +23,15 @@ struct Inspect: ParsableCommand {
         try describe(try h5.root, indent: "  ", level: 0)
     }
 
+    /// Seeds are UInt64 stored as the int64 with the same bits: shown unsigned, as given.
+    static func format(_ value: HDF5AttributeValue, named name: String) -> String {
+        if name == "seed", case let .int(bits) = value { return String(UInt64(bitPattern: bits)) }
+        return "\(value)"
+    }
+
     private func describe(_ group: HDF5Group, indent: String, level: Int) throws {
         for name in try group.attributeNames() {
-            print("\(indent)@\(name) = \(try group.attribute(name))")
+            print("\(indent)@\(name) = \(Self.format(try group.attribute(name), named: name))")
         }
         for name in try group.memberNames() {
             if try group.isDataset(name) {

@@ -13,9 +13,9 @@ struct QuickstartCommand: ParsableCommand {
         """)
 
     @Option(help: "Directory for the dataset, checkpoints, rollouts and tables.") var dir = "out/quickstart"
-    @Option(help: "Training iterations per method.") var iterations = 400
-    @Option(help: "Worker threads for ZO-SOL queries.") var threads = 2
-    @Option(help: "Evaluation rollout length.") var steps = 100
+    @Option(parsing: .unconditional, help: "Training iterations per method.") var iterations = 400
+    @Option(parsing: .unconditional, help: "Worker threads for ZO-SOL queries.") var threads = 2
+    @Option(parsing: .unconditional, help: "Evaluation rollout length.") var steps = 100
     @Flag(help: "Delete previous results in --dir first.") var fresh = false
 
     func validate() throws {
@@ -26,6 +26,11 @@ struct QuickstartCommand: ParsableCommand {
         BLAS.setThreads(1)
         let plan = Quickstart(directory: dir, iterations: iterations, threads: threads, evaluationSteps: steps)
         if fresh { try? FileManager.default.removeItem(atPath: dir) }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw CoreError.io(operation: "create directory", path: dir, reason: error.localizedDescription)
+        }
+        let lock = try OutputLock(dir + "/quickstart")
+        defer { withExtendedLifetime(lock) {} }
         let start = Date()
 
         if FileManager.default.fileExists(atPath: plan.datasetPath) {

@@ -66,8 +66,10 @@ struct Train: ParsableCommand {
         if resume && overwrite {
             throw ValidationError("--resume and --overwrite contradict each other: --resume continues the run at --out, --overwrite starts it anew")
         }
-        do { _ = try resolvedConfiguration() } catch let error as SOLError { throw ValidationError(error.description) }
-        try OutputGuard.refuseSameFile(output: out, inputs: [("--data", data)] + (config.map { [("--config", $0)] } ?? []))
+        _ = try asUsageError { try resolvedConfiguration() }
+        try asUsageError {
+            try OutputGuard.check(output: out, option: "--out", inputs: [("--data", data)] + (config.map { [("--config", $0)] } ?? []))
+        }
     }
 
     func run() throws {
@@ -103,6 +105,8 @@ extension NetworkArchitecture.Preset: ExpressibleByArgument {}
 enum TrainCommandRunner {
     static func train(data: String, out: String, configuration: TrainingConfiguration, resume: Bool,
                       overwrite: Bool, distributed: Bool = false, quiet: Bool = false) throws -> TrainingSummary {
+        let lock = distributed && MPI.rank != 0 ? nil : try OutputLock(out)
+        defer { withExtendedLifetime(lock) {} }
         let dataset = try PairDataset(path: data)
         let trainer = try Trainer(dataset: dataset, configuration: configuration, output: out, resume: resume,
                                   overwrite: overwrite, distributed: distributed)

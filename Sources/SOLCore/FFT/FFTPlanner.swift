@@ -65,10 +65,10 @@ public final class FFTPlanCache: @unchecked Sendable {
     /// Drops every cached plan (plans in use stay alive until released).
     public func removeAll() { lock.withLock { plans.removeAll() } }
 
-    func plan<P: AnyObject>(_ key: Key, make: () -> P) -> P {
-        lock.withLock {
+    func plan<P: AnyObject>(_ key: Key, make: () throws -> P) throws -> P {
+        try lock.withLock {
             if let existing = plans[key] as? P { return existing }
-            let made = make()
+            let made = try make()
             plans[key] = made
             return made
         }
@@ -89,18 +89,28 @@ struct AlignedPlanPair<Scalar: FFTScalar> {
     let aligned: FFTWPlanHandle<Scalar>
     let unaligned: FFTWPlanHandle<Scalar>
 
-    init(inputBytes: Int, outputBytes: Int, rigor: FFTRigor, inPlaceAllowed: Bool = false,
-         make: (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32) -> OpaquePointer?) {
+    /// Throws ``CoreError/fftPlan(description:reason:)`` when FFTW cannot allocate the scratch
+    /// arrays or create the plan (sizes beyond memory or FFTW's 32-bit extents).
+    init(description: @autoclosure () -> String, inputBytes: Int, outputBytes: Int, rigor: FFTRigor,
+         make: (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32) -> OpaquePointer?) throws {
         FFTPlanner.prepare()
         // Planning with FFTW_MEASURE overwrites its arrays, so plan on scratch buffers.
-        let input = Scalar._malloc(max(inputBytes, 16))
-        let output = Scalar._malloc(max(outputBytes, 16))
-        defer { Scalar._free(input); Scalar._free(output) }
-        guard let a = make(input, output, rigor.flags),
-              let u = make(input, output, rigor.flags | sol_fftw_unaligned()) else {
-            preconditionFailure("FFTW could not create a plan (unsupported size or out of memory)")
+        guard let input = Scalar._malloc(max(inputBytes, 16)) else {
+            throw CoreError.fftPlan(description: description(), reason: "cannot allocate \(inputBytes) bytes")
         }
-        aligned = FFTWPlanHandle(a)
+        defer { Scalar._free(input) }
+        guard let output = Scalar._malloc(max(outputBytes, 16)) else {
+            throw CoreError.fftPlan(description: description(), reason: "cannot allocate \(outputBytes) bytes")
+        }
+        defer { Scalar._free(output) }
+        guard let a = make(input, output, rigor.flags) else {
+            throw CoreError.fftPlan(description: description(), reason: "FFTW could not create the plan")
+        }
+        let aligned = FFTWPlanHandle<Scalar>(a)
+        guard let u = make(input, output, rigor.flags | sol_fftw_unaligned()) else {
+            throw CoreError.fftPlan(description: description(), reason: "FFTW could not create the plan")
+        }
+        self.aligned = aligned
         unaligned = FFTWPlanHandle(u)
     }
 

@@ -20,7 +20,7 @@ public protocol FFTScalar: TensorScalar & Real {
     static func _executeR2R(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer)
     static func _destroy(_ plan: OpaquePointer)
     static func _alignment(of pointer: UnsafeMutableRawPointer) -> Int32
-    static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer
+    static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer?
     static func _free(_ pointer: UnsafeMutableRawPointer)
 }
 
@@ -62,7 +62,7 @@ extension Double: FFTScalar {
     public static func _alignment(of pointer: UnsafeMutableRawPointer) -> Int32 {
         fftw_alignment_of(pointer.assumingMemoryBound(to: Double.self))
     }
-    public static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer { fftw_malloc(bytes)! }
+    public static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer? { fftw_malloc(bytes) }
     public static func _free(_ pointer: UnsafeMutableRawPointer) { fftw_free(pointer) }
 }
 
@@ -104,7 +104,7 @@ extension Float: FFTScalar {
     public static func _alignment(of pointer: UnsafeMutableRawPointer) -> Int32 {
         fftwf_alignment_of(pointer.assumingMemoryBound(to: Float.self))
     }
-    public static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer { fftwf_malloc(bytes)! }
+    public static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer? { fftwf_malloc(bytes) }
     public static func _free(_ pointer: UnsafeMutableRawPointer) { fftwf_free(pointer) }
 }
 

@@ -27,33 +27,36 @@ public final class RealFFT<Scalar: FFTScalar>: @unchecked Sendable {
     private let c2r: AlignedPlanPair<Scalar>
 
     /// Plans the transforms (prefer ``shared(shape:batch:rigor:)``).
-    public init(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) {
+    /// Throws ``CoreError/fftPlan(description:reason:)`` when the sizes are beyond memory or FFTW.
+    public init(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) throws {
         precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 } && batch > 0,
                      "RealFFT: invalid shape \(shape) or batch \(batch)")
         self.shape = shape
         self.batch = batch
         realCount = shape.reduce(1, *)
         complexCount = realCount / shape[shape.count - 1] * (shape[shape.count - 1] / 2 + 1)
+        let description = "real FFT of \(batch) × \(shape)"
+        let (realBytes, complexBytes) = try FFTSizes.bytes(shape: shape, batch: batch, counts: [realCount, complexCount],
+                                                          strides: [MemoryLayout<Scalar>.stride, MemoryLayout<Complex<Scalar>>.stride],
+                                                          description: description)
         let n = shape.map { Int32($0) }
-        let realBytes = batch * realCount * MemoryLayout<Scalar>.stride
-        let complexBytes = batch * complexCount * MemoryLayout<Complex<Scalar>>.stride
-        r2c = n.withUnsafeBufferPointer { n in
-            AlignedPlanPair(inputBytes: realBytes, outputBytes: complexBytes, rigor: rigor) { i, o, f in
+        r2c = try n.withUnsafeBufferPointer { n in
+            try AlignedPlanPair(description: description, inputBytes: realBytes, outputBytes: complexBytes, rigor: rigor) { i, o, f in
                 Scalar._planManyR2C(Int32(n.count), n.baseAddress!, Int32(batch), i, o, f)
             }
         }
-        c2r = n.withUnsafeBufferPointer { n in
-            AlignedPlanPair(inputBytes: complexBytes, outputBytes: realBytes, rigor: rigor) { i, o, f in
+        c2r = try n.withUnsafeBufferPointer { n in
+            try AlignedPlanPair(description: description, inputBytes: complexBytes, outputBytes: realBytes, rigor: rigor) { i, o, f in
                 Scalar._planManyC2R(Int32(n.count), n.baseAddress!, Int32(batch), i, o, f)
             }
         }
     }
 
     /// The process-wide cached plan for this shape and batch.
-    public static func shared(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) -> RealFFT {
-        FFTPlanCache.shared.plan(.init(scalar: ObjectIdentifier(Scalar.self), kind: "r2c",
-                                       shape: shape, batch: batch, rigor: rigor)) {
-            RealFFT(shape: shape, batch: batch, rigor: rigor)
+    public static func shared(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) throws -> RealFFT {
+        try FFTPlanCache.shared.plan(.init(scalar: ObjectIdentifier(Scalar.self), kind: "r2c",
+                                           shape: shape, batch: batch, rigor: rigor)) {
+            try RealFFT(shape: shape, batch: batch, rigor: rigor)
         }
     }
 

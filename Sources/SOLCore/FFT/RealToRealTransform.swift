@@ -53,7 +53,8 @@ public final class RealToRealTransform<Scalar: FFTScalar>: @unchecked Sendable {
     private let plan: AlignedPlanPair<Scalar>
 
     /// Plans the transform of `batch` fields of `shape` with one ``RealToRealKind`` per axis (`kinds.count == shape.count`; DCT-I needs ≥ 2 points). Prefer the cached ``shared(shape:kinds:batch:)``.
-    public init(shape: [Int], kinds: [RealToRealKind], batch: Int = 1, rigor: FFTRigor = .estimate) {
+    /// Throws ``CoreError/fftPlan(description:reason:)`` when the sizes are beyond memory or FFTW.
+    public init(shape: [Int], kinds: [RealToRealKind], batch: Int = 1, rigor: FFTRigor = .estimate) throws {
         precondition(!shape.isEmpty && shape.count == kinds.count && batch > 0,
                      "RealToRealTransform: shape \(shape) and kinds \(kinds) must have equal, non-zero rank")
         precondition(zip(shape, kinds).allSatisfy { n, k in k == .dct1 ? n > 1 : n > 0 },
@@ -64,10 +65,12 @@ public final class RealToRealTransform<Scalar: FFTScalar>: @unchecked Sendable {
         count = shape.reduce(1, *)
         let n = shape.map { Int32($0) }
         let k = kinds.map { fftw_r2r_kind(rawValue: UInt32($0.rawValue)) }
-        let bytes = batch * count * MemoryLayout<Scalar>.stride
-        plan = n.withUnsafeBufferPointer { n in
-            k.withUnsafeBufferPointer { k in
-                AlignedPlanPair(inputBytes: bytes, outputBytes: bytes, rigor: rigor) { i, o, f in
+        let description = "real-to-real transform \(kinds) of \(batch) × \(shape)"
+        let (bytes, _) = try FFTSizes.bytes(shape: shape, batch: batch, counts: [count, count],
+                                            strides: [MemoryLayout<Scalar>.stride, MemoryLayout<Scalar>.stride], description: description)
+        plan = try n.withUnsafeBufferPointer { n in
+            try k.withUnsafeBufferPointer { k in
+                try AlignedPlanPair(description: description, inputBytes: bytes, outputBytes: bytes, rigor: rigor) { i, o, f in
                     Scalar._planManyR2R(Int32(n.count), n.baseAddress!, Int32(batch), i, o, k.baseAddress!, f)
                 }
             }
@@ -76,17 +79,17 @@ public final class RealToRealTransform<Scalar: FFTScalar>: @unchecked Sendable {
 
     /// The process-wide cached plan.
     public static func shared(shape: [Int], kinds: [RealToRealKind], batch: Int = 1,
-                              rigor: FFTRigor = .estimate) -> RealToRealTransform {
-        FFTPlanCache.shared.plan(.init(scalar: ObjectIdentifier(Scalar.self),
+                              rigor: FFTRigor = .estimate) throws -> RealToRealTransform {
+        try FFTPlanCache.shared.plan(.init(scalar: ObjectIdentifier(Scalar.self),
                                        kind: "r2r" + kinds.map { "\($0.rawValue)" }.joined(separator: ","),
                                        shape: shape, batch: batch, rigor: rigor)) {
-            RealToRealTransform(shape: shape, kinds: kinds, batch: batch, rigor: rigor)
+            try RealToRealTransform(shape: shape, kinds: kinds, batch: batch, rigor: rigor)
         }
     }
 
     /// The transform inverting this one; divide its result by ``normalization``.
     public var inverse: RealToRealTransform {
-        .shared(shape: shape, kinds: kinds.map(\.inverse), batch: batch)
+        get throws { try .shared(shape: shape, kinds: kinds.map(\.inverse), batch: batch) }
     }
 
     /// `Π_axes kind.normalization(n)`: `inverse(forward(x)) = normalization · x`.

@@ -59,8 +59,12 @@ public final class HDF5File: @unchecked Sendable {
                 }
                 _ = drainErrorStackAndIgnore()
             }
-            let fid = try HDF5Library.check(H5Fcreate(partial, sol_h5f_acc_trunc(), sol_h5p_default(), try fileAccess()),
-                                            "create", file: partial, object: "")
+            let fid = H5Fcreate(partial, sol_h5f_acc_trunc(), sol_h5p_default(), try fileAccess())
+            if fid < 0 {
+                // Do not leave an empty partial behind (e.g. a full disk refused the superblock).
+                defer { try? FileManager.default.removeItem(atPath: partial) }
+                try HDF5Library.check(fid, "create", file: partial, object: "")
+            }
             return HDF5File(path: path, workingPath: partial, id: fid, atomic: true, resumable: resumable, resumed: false)
         }
     }
@@ -72,17 +76,16 @@ public final class HDF5File: @unchecked Sendable {
     /// damaged (e.g. truncated) HDF5 file.
     public static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw CoreError.fileNotFound(path: path)
-        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CoreError.fileNotFound(path: path) }
+        guard !isDirectory.boolValue else { throw CoreError.isDirectory(path: path) }
         return try HDF5Library.locked {
             let status = H5Fis_hdf5(path)
             if status <= 0 {
                 _ = drainErrorStackAndIgnore()
                 throw CoreError.notHDF5(path: path)
             }
-            let fid = try HDF5Library.check(H5Fopen(path, writable ? sol_h5f_acc_rdwr() : sol_h5f_acc_rdonly(), try fileAccess()),
-                                            "open", file: path, object: "")
+            let fid = H5Fopen(path, writable ? sol_h5f_acc_rdwr() : sol_h5f_acc_rdonly(), try fileAccess())
+            guard fid >= 0 else { throw CoreError.damagedHDF5(path: path, details: HDF5Library.drainErrorStack()) }
             return HDF5File(path: path, workingPath: path, id: fid, atomic: false, resumable: false, resumed: false)
         }
     }
@@ -131,8 +134,24 @@ public final class HDF5File: @unchecked Sendable {
             if !committed {
                 committed = true
                 guard Foundation.rename(workingPath, path) == 0 else {
-                    throw CoreError.io(operation: "rename \(workingPath) to", path: path, reason: String(cString: strerror(errno)))
+                    let reason = String(cString: strerror(errno))
+                    if !resumable { try? FileManager.default.removeItem(atPath: workingPath) }
+                    throw CoreError.io(operation: "rename \(workingPath) to", path: path, reason: reason)
                 }
+            }
+        }
+    }
+
+    /// Gives up a new file after a failure: closes it (ignoring errors: a full disk cannot take
+    /// the last writes) and deletes `<path>.partial`, resumable or not. Files opened in place are
+    /// only closed.
+    public func discard() {
+        HDF5Library.locked {
+            if id >= 0 { _ = H5Fclose(id); _ = HDF5Library.drainErrorStack() }
+            id = -1
+            if !committed {
+                committed = true
+                try? FileManager.default.removeItem(atPath: workingPath)
             }
         }
     }

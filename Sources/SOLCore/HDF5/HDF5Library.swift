@@ -8,6 +8,9 @@ enum HDF5Library {
     static let lock = NSRecursiveLock()
 
     private static let once: Void = {
+        // No clean-up at process exit: a file whose writes failed (disk full) cannot be flushed
+        // and HDF5's exit handler would crash on it. Every file is closed explicitly.
+        _ = H5dont_atexit()
         _ = H5open()
         // No HDF5 stack dumps on stderr: failures become Swift errors carrying the stack.
         _ = H5Eset_auto2(sol_h5e_default(), nil, nil)
@@ -51,7 +54,11 @@ enum HDF5Library {
     @discardableResult
     static func check<T: BinaryInteger>(_ status: T, _ operation: String, file: String, object: String) throws -> T {
         if status < 0 {
-            throw CoreError.hdf5(operation: operation, file: file, object: object, details: drainErrorStack())
+            let details = drainErrorStack()
+            if details.contains(where: { $0.contains("errno = 28") || $0.contains("No space left on device") }) {
+                throw CoreError.noSpace(path: file)
+            }
+            throw CoreError.hdf5(operation: operation, file: file, object: object, details: details)
         }
         return status
     }

@@ -95,7 +95,7 @@ public struct BurgersScenario: Scenario, Equatable {
     }
 
     public func downsample<S: FFTScalar>(_ reference: Tensor<S>) throws -> Tensor<S> {
-        SpectralTruncation.downsample(reference, to: sourceGrid)
+        try SpectralTruncation.downsample(reference, to: sourceGrid)
     }
 
     public func defaultParameters(train: Int, test: Int, seed: UInt64) -> (train: [SimulationParameters], test: [SimulationParameters]) {

@@ -58,7 +58,7 @@ public final class BurgersSimulator<Scalar: FFTScalar>: DifferentiableSimulator,
         modes = n / 2 + 1
         let batch = parameters.count
         fftBatch = max(batch, 2)
-        fft = RealFFT<Scalar>.shared(shape: [n], batch: fftBatch)
+        fft = try RealFFT<Scalar>.shared(shape: [n], batch: fftBatch)
         let k2 = Wavenumbers.full(n: n, length: length, count: modes).map { $0 * $0 }
         var linear: [Double] = []
         linear.reserveCapacity(batch * modes)

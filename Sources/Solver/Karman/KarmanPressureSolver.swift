@@ -38,14 +38,14 @@ final class KarmanPressureSolver: @unchecked Sendable {
     private static let cache = KarmanSolverCache()
 
     /// The process-wide solver of `grid` (the capacitance matrix is built once per grid).
-    static func shared(grid: KarmanGrid) -> KarmanPressureSolver {
-        cache.solver(for: grid)
+    static func shared(grid: KarmanGrid) throws -> KarmanPressureSolver {
+        try cache.solver(for: grid)
     }
 
-    init(grid: KarmanGrid) {
+    init(grid: KarmanGrid) throws {
         self.grid = grid
         let (h, w) = (grid.cellsY, grid.cellsX)
-        fast = FastSolver(grid: grid)
+        fast = try FastSolver(grid: grid)
         // Faces between a fluid and a solid cell, and one pinned cell per solid island.
         var faces: [(a: Int, b: Int)] = [], pins: [Int] = []
         var cSigmaInverse: [Double] = []
@@ -154,10 +154,10 @@ final class KarmanPressureSolver: @unchecked Sendable {
         /// Thomas pivots `1 / denominator[j][kx]` of the tridiagonal `(1, b_j(kx), 1)` systems.
         let inversePivots: [Double]
 
-        init(grid: KarmanGrid) {
+        init(grid: KarmanGrid) throws {
             (h, w) = (grid.cellsY, grid.cellsX)
-            forward = RealToRealTransform<Double>.shared(shape: [w], kinds: [.dct2], batch: h)
-            backward = forward.inverse
+            forward = try RealToRealTransform<Double>.shared(shape: [w], kinds: [.dct2], batch: h)
+            backward = try forward.inverse
             rhsScale = grid.dy * grid.dy / Double(forward.normalization)
             var pivots = [Double](repeating: 0, count: h * w)
             let ratio = grid.dy * grid.dy / (grid.dx * grid.dx)
@@ -211,12 +211,12 @@ final class KarmanPressureSolver: @unchecked Sendable {
 
     /// The same obstacle-free solve by the 2D eigen-decomposition (DCT-IV in y, DCT-II in x): the
     /// test oracle of ``FastSolver``.
-    static func eigenSolve(_ r: [Double], grid: KarmanGrid) -> [Double] {
-        let t = RealToRealTransform<Double>.shared(shape: [grid.cellsY, grid.cellsX], kinds: [.dct4, .dct2])
+    static func eigenSolve(_ r: [Double], grid: KarmanGrid) throws -> [Double] {
+        let t = try RealToRealTransform<Double>.shared(shape: [grid.cellsY, grid.cellsX], kinds: [.dct4, .dct2])
         let e = inverseEigenvalues(grid: grid)
         var spectrum = t(Tensor(shape: [grid.cellsY, grid.cellsX], scalars: r))
         for q in 0..<e.count { spectrum.scalars[q] *= e[q] }
-        return t.inverse(spectrum).scalars
+        return try t.inverse(spectrum).scalars
     }
 
     /// Solves `L_m p = r` (`r`, `p`: `H·W` cells, row-major). `spectrum` and `correction` are scratch
@@ -257,11 +257,11 @@ final class KarmanSolverCache: @unchecked Sendable {
     private var solvers: [KarmanGrid: KarmanPressureSolver] = [:]
     private let lock = NSLock()
 
-    func solver(for grid: KarmanGrid) -> KarmanPressureSolver {
+    func solver(for grid: KarmanGrid) throws -> KarmanPressureSolver {
         lock.lock()
         defer { lock.unlock() }
         if let s = solvers[grid] { return s }
-        let s = KarmanPressureSolver(grid: grid)
+        let s = try KarmanPressureSolver(grid: grid)
         solvers[grid] = s
         return s
     }

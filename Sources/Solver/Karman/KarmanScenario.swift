@@ -75,6 +75,11 @@ public struct KarmanScenario: Scenario, Equatable {
                     "reynoldsRange must be [low, high] with 0 < low ≤ high (got \(reynoldsRange))")
         try require(perturbation.isFinite, "perturbation must be finite")
         try require(blowUpLimit > 0, "blowUpLimit must be positive")
+        // The grids' masks and the solver's arrays must fit before any grid is built: about 24
+        // double arrays of the reference cells per simulation.
+        let referenceCells = Double(resolution) * Double(factor) * Double(resolution) * Double(factor) * 2
+        try MemoryBudget.require(referenceCells * 24 * 8, for: "the karman reference grid of \(resolution * factor) × \(2 * resolution * factor) cells",
+                                 advice: "lower --resolution or --factor")
         // Grid resolution of the cylinder, placement and the advection CFL bound, on both grids.
         let source = try sourceGridGeometry, reference = try referenceGridGeometry
         try KarmanSimulator<Double>.validate(grid: source, dt: dt, substeps: sourceSubsteps)
@@ -126,10 +131,15 @@ public struct KarmanScenario: Scenario, Equatable {
         if let resolution { s.resolution = resolution }
         if let factor { s.factor = factor }
         if let dt { s.dt = dt }
-        // The fewest reference sub-steps that respect the advection CFL bound.
-        if let reference = try? s.referenceGridGeometry {
-            let courant = s.dt * s.inflowVelocity / min(reference.dx, reference.dy)
-            s.referenceSubsteps = max(s.referenceSubsteps, Int((courant / KarmanSimulator<Double>.maximumCourant).rounded(.up)))
+        // The fewest reference sub-steps that respect the advection CFL bound (cell sizes from
+        // the extents alone: building the grid here would allocate it before any size check).
+        let cellsX = s.resolution * s.factor
+        if cellsX > 0 {
+            let cell = min(s.width / Double(cellsX), s.height / Double(2 * cellsX))
+            let courant = s.dt * s.inflowVelocity / cell
+            if courant.isFinite && courant < 1e9 {
+                s.referenceSubsteps = max(s.referenceSubsteps, Int((courant / KarmanSimulator<Double>.maximumCourant).rounded(.up)))
+            }
         }
         try s.validate()
         return s

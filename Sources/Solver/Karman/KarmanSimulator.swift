@@ -68,7 +68,7 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
         for re in reynolds { try Self.validate(reynolds: re) }
         try Self.validate(grid: grid, dt: dt, substeps: substeps)
         self.init(grid: grid, parameters: parameters, reynolds: reynolds, dt: dt, substeps: substeps,
-                  pressure: KarmanPressureSolver.shared(grid: grid), workspaces: KarmanWorkspacePool(grid: grid))
+                  pressure: try KarmanPressureSolver.shared(grid: grid), workspaces: KarmanWorkspacePool(grid: grid))
     }
 
     /// Convenience: one state per Reynolds number.

@@ -83,9 +83,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         let half = n / 2 + 1
         modes = n * half
         let batch = parameters.count
-        fft1 = RealFFT<Scalar>.shared(shape: [n, n], batch: batch)
-        fft2 = RealFFT<Scalar>.shared(shape: [n, n], batch: 2 * batch)
-        fft3 = RealFFT<Scalar>.shared(shape: [n, n], batch: 3 * batch)
+        fft1 = try RealFFT<Scalar>.shared(shape: [n, n], batch: batch)
+        fft2 = try RealFFT<Scalar>.shared(shape: [n, n], batch: 2 * batch)
+        fft3 = try RealFFT<Scalar>.shared(shape: [n, n], batch: 3 * batch)
         let kxFull = Wavenumbers.full(n: n, length: length, count: half), kyFull = Wavenumbers.full(n: n, length: length)
         let kxD = Wavenumbers.derivative(n: n, length: length, count: half), kyD = Wavenumbers.derivative(n: n, length: length)
         let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)

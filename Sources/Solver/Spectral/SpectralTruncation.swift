@@ -13,15 +13,15 @@ public enum SpectralTruncation {
     /// `[B, C, Hr, Wr]` to `[B, C, H, W]` (`H = Hr = 1` for 1D fields).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func downsample<S: FFTScalar>(_ x: Tensor<S>, to grid: [Int]) -> Tensor<S> {
+    public static func downsample<S: FFTScalar>(_ x: Tensor<S>, to grid: [Int]) throws -> Tensor<S> {
         precondition(x.rank == 4 && grid.count == 2, "SpectralTruncation: expected [B, C, H, W] and a 2D grid")
         let (hr, wr, h, w) = (x.shape[2], x.shape[3], grid[0], grid[1])
         precondition(hr >= h && wr >= w && w % 2 == 0 && (h == 1 || h % 2 == 0) && (h == 1) == (hr == 1),
                      "SpectralTruncation: cannot truncate \(x.shape) to \(grid)")
         let fields = x.shape[0] * x.shape[1]
         let is1D = hr == 1
-        let big = RealFFT<S>.shared(shape: is1D ? [wr] : [hr, wr], batch: fields)
-        let small = RealFFT<S>.shared(shape: is1D ? [w] : [h, w], batch: fields)
+        let big = try RealFFT<S>.shared(shape: is1D ? [wr] : [hr, wr], batch: fields)
+        let small = try RealFFT<S>.shared(shape: is1D ? [w] : [h, w], batch: fields)
         let spectrum = big.forward(x)
         let kr = wr / 2 + 1, ks = w / 2 + 1
         let scale = S(1) / S(hr * wr)  // unnormalised forward·inverse, then point count of the source
