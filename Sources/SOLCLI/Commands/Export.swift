@@ -41,6 +41,8 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
+        // The Well's output is a directory by design; PBDL's is one file.
+        if format == .pbdl { try OutputGuard.refuseDirectory(out, option: "--out") }
         try OutputGuard.refuseSameFile(output: out, inputs: [("--data", data)])
         let dataset = try PairDataset(path: data)
         let exporter = DatasetExporter(dataset: dataset, format: format, selection: which)

@@ -29,13 +29,13 @@ struct Import: ParsableCommand {
     @Option(help: "Output dataset (.h5).")
     var out: String
 
-    @Option(help: "Source grid resolution of the scenario (default: the file's or the scenario's).")
+    @Option(parsing: .unconditional, help: "Source grid resolution of the scenario (default: the file's or the scenario's).")
     var resolution: Int?
 
-    @Option(help: "Reference resolution = factor × source resolution (default: the file's or the scenario's).")
+    @Option(parsing: .unconditional, help: "Reference resolution = factor × source resolution (default: the file's or the scenario's).")
     var factor: Int?
 
-    @Option(help: "Time between frames (default: the file's or the scenario's).")
+    @Option(parsing: .unconditional, help: "Time between frames (default: the file's or the scenario's).")
     var dt: Double?
 
     @Flag(help: "Replace an existing output file.")
@@ -45,7 +45,10 @@ struct Import: ParsableCommand {
         guard ScenarioRegistry.names.contains(scenario) else {
             throw ValidationError("unknown scenario '\(scenario)'; available: \(ScenarioRegistry.names.joined(separator: ", "))")
         }
-        if let resolution, resolution <= 0 { throw ValidationError("--resolution must be positive (got \(resolution))") }
+        if let resolution, resolution <= 0 || resolution > 1_000_000 {
+            throw ValidationError("--resolution must be in 1…1000000 (got \(resolution))")
+        }
+        if let factor, factor > 64 { throw ValidationError("--factor must be at most 64 (got \(factor))") }
         if let factor, factor < 2 { throw ValidationError("--factor must be at least 2 (got \(factor))") }
         if let dt, !(dt > 0) { throw ValidationError("--dt must be positive (got \(dt))") }
         if FileManager.default.fileExists(atPath: out) && !overwrite {
@@ -54,7 +57,7 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        try OutputGuard.refuseSameFile(output: out, inputs: [("FILE", file)])
+        try OutputGuard.check(output: out, option: "--out", inputs: [("FILE", file)])
         let importer = try DatasetImporter(format: format, input: file, scenarioName: scenario,
                                            resolution: resolution, factor: factor, dt: dt)
         let summary = try importer.importDataset(to: out, overwrite: overwrite)
