@@ -9,7 +9,7 @@ import Foundation
 ///   `Φ(z) + z φ(z)`; erf by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7), vectorised.
 ///
 /// Prefer a smooth activation (`tanh`, `gelu`) for zeroth-order training: a finite difference across
-/// a ReLU kink is biased (REFERENCES.md, Burgers study), so the presets default to `tanh`.
+/// a ReLU kink is biased (docs/background.md, Burgers study), so the presets default to `tanh`.
 public enum Activation: Codable, Hashable, Sendable, CustomStringConvertible {
     case relu
     case leakyReLU(slope: Float)

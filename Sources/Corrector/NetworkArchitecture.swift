@@ -43,7 +43,7 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
 
     /// Named network sizes.
     public enum Preset: String, Codable, CaseIterable, Sendable {
-        /// `3 → 8 → 8 → 2`, 5 × 5: 2,618 parameters (the small net of REFERENCES.md / DeepZero scale).
+        /// `3 → 8 → 8 → 2`, 5 × 5: 2,618 parameters (the small net of docs/background.md / DeepZero scale).
         case tiny
         /// The Solver-in-the-Loop book network: three 5 × 5 convolutions of 32 channels plus the
         /// output convolution: 55,298 parameters for 3 → 2 channels.

@@ -14,7 +14,8 @@ public enum DatasetSplit: String, Codable, Sendable, CaseIterable {
 /// dataset file, and ``ScenarioRegistry/scenario(named:configurationJSON:)`` rebuilds it, so a
 /// file alone suffices to re-create the source solver.
 ///
-/// To add a scenario: conform a struct, then add one line (its type) to ``ScenarioRegistry/all``.
+/// To add a scenario: conform a struct (its ``boundary`` tells the corrector how to pad), then add
+/// its type to ``ScenarioRegistry/all`` so that datasets naming it can be opened.
 public protocol Scenario: Codable, Sendable {
     /// Registry name, e.g. `"burgers"`.
     static var name: String { get }
@@ -41,6 +42,8 @@ public protocol Scenario: Codable, Sendable {
     var parameterNames: [String] { get }
     /// The parameter the corrector takes as its conditioning input (e.g. `"viscosity"`, `"re"`).
     var conditioningParameter: String { get }
+    /// How the domain ends: decides the corrector's padding.
+    var boundary: DomainBoundary { get }
 
     /// Throws ``SolverError/invalidConfiguration(scenario:reason:)`` for a bad configuration.
     func validate() throws

@@ -13,7 +13,7 @@ import SOLCore
 /// composition. Instances own preallocated workspaces: calls on one instance are serialised by a
 /// lock, so use one instance per thread to step in parallel.
 ///
-/// `step` must be a smooth, deterministic function of its input, bit for bit (DESIGN.md: a ZO
+/// `step` must be a smooth, deterministic function of its input, bit for bit (docs/background.md: a ZO
 /// finite difference divides a tiny change of the loss by μ).
 public protocol Simulator<Scalar>: Sendable {
     /// Precision of the states (`Float` for datasets and training, `Double` for checks).

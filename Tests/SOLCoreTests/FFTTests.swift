@@ -132,11 +132,11 @@ final class FFTTests: XCTestCase {
         XCTAssertThrowsError(try RealFFT<Double>(shape: [4_000_000_000, 4_000_000_000])) { error in
             XCTAssertTrue("\(error)".contains("cannot plan the real FFT"), "\(error)")
         }
-        XCTAssertThrowsError(try RealFFT<Float>(shape: [1 << 20, 1 << 20], batch: 1 << 20)) { error in
+        XCTAssertThrowsError(try RealFFT<Float>(shape: [1 << 20, 1 << 20], batch: 1 << 30)) { error in
             XCTAssertTrue("\(error)".contains("exceed the address space"), "\(error)")
         }
-        XCTAssertThrowsError(try RealToRealTransform<Double>(shape: [1 << 30, 1 << 30], kinds: [.dct2, .dct2])) { error in
-            XCTAssertTrue("\(error)".contains("cannot plan"), "\(error)")
+        XCTAssertThrowsError(try RealToRealTransform<Double>(shape: [1 << 20, 1 << 20], kinds: [.dct2, .dct2])) { error in
+            XCTAssertTrue("\(error)".contains("cannot allocate"), "\(error)")
         }
     }
 

@@ -185,12 +185,13 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(errors.count, 3)
         XCTAssertEqual(errors[0] as? CoreError, .fileNotFound(path: path("missing.h5")))
         XCTAssertEqual(errors[1] as? CoreError, .notHDF5(path: text))
-        guard case let .hdf5(_, name, _, details)? = errors[2] as? CoreError else {
+        guard case let .damagedHDF5(name, details)? = errors[2] as? CoreError else {
             return XCTFail("truncated file: unexpected \(errors[2])")
         }
         XCTAssertEqual(name, truncated)
         XCTAssertFalse(details.isEmpty, "the HDF5 error stack should be carried in the error")
-        XCTAssertTrue("\(errors[2])".contains("truncated.h5"))
+        XCTAssertEqual("\(errors[2])", "\(truncated) is truncated or damaged (not a complete HDF5 file)")
+        XCTAssertTrue((errors[2] as? CoreError)?.detailedDescription.contains("superblock") ?? false)
     }
 
     func testMissingObjectsNameFileAndPath() throws {

@@ -45,6 +45,7 @@ private struct BlackBoxBurgers: Scenario {
     var blowUpLimit: Double { base.blowUpLimit }
     var parameterNames: [String] { base.parameterNames }
     var conditioningParameter: String { base.conditioningParameter }
+    var boundary: DomainBoundary { base.boundary }
     func validate() throws { try base.validate() }
     func validate(_ parameters: SimulationParameters) throws { try base.validate(parameters) }
     func makeSource<S: FFTScalar>(_ parameters: [SimulationParameters], as: S.Type) throws -> any Simulator<S> {

@@ -3,7 +3,7 @@ import SOL
 import Solver
 
 /// Step times of the spectral scenarios (Float32): one ETDRK4 step at the sizes exponax was
-/// measured at (REFERENCES.md), single state and batch of 16, the adjoint, and the default
+/// measured at (docs/background.md), single state and batch of 16, the adjoint, and the default
 /// scenarios' source step and reference frame (4 sub-steps at 4× resolution).
 let solverSuite = BenchmarkSuite(name: "solver") {
     var benchmarks: [Benchmark] = []

@@ -4,13 +4,15 @@ import Solver
 
 /// How a corrector is set up for a dataset: its architecture (inputs = state channels + the
 /// conditioning constant, outputs = state channels, padding matching the solver's boundaries)
-/// and its normalisation statistics fitted on training data. (Parameter groups for sparse CGE
-/// come from ``NetworkObjective/groups(of:)``.)
+/// and its normalisation statistics fitted on training data.
 public enum CorrectorSetup {
-    /// Convolution padding matching a scenario's boundaries: periodic domains wrap around, the
-    /// wake flow's open/walled boundaries replicate the edge values.
+    /// Convolution padding matching a scenario's boundaries: periodic domains wrap around,
+    /// walled, inflow and open boundaries replicate the edge values.
     public static func padding(for scenario: any Scenario) -> PaddingMode {
-        ["burgers", "kolmogorov"].contains(scenario.name) ? .periodic : .replicate
+        switch scenario.boundary {
+        case .periodic: return .periodic
+        case .bounded: return .replicate
+        }
     }
 
     /// The architecture of preset `preset` for a dataset.

@@ -31,11 +31,11 @@ public final class RealFFT<Scalar: FFTScalar>: @unchecked Sendable {
     public init(shape: [Int], batch: Int = 1, rigor: FFTRigor = .estimate) throws {
         precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 } && batch > 0,
                      "RealFFT: invalid shape \(shape) or batch \(batch)")
+        let description = "real FFT of \(batch) × \(shape)"
         self.shape = shape
         self.batch = batch
-        realCount = shape.reduce(1, *)
+        realCount = try FFTSizes.count(shape, description: description)
         complexCount = realCount / shape[shape.count - 1] * (shape[shape.count - 1] / 2 + 1)
-        let description = "real FFT of \(batch) × \(shape)"
         let (realBytes, complexBytes) = try FFTSizes.bytes(shape: shape, batch: batch, counts: [realCount, complexCount],
                                                           strides: [MemoryLayout<Scalar>.stride, MemoryLayout<Complex<Scalar>>.stride],
                                                           description: description)

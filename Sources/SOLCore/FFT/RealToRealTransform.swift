@@ -62,10 +62,10 @@ public final class RealToRealTransform<Scalar: FFTScalar>: @unchecked Sendable {
         self.shape = shape
         self.kinds = kinds
         self.batch = batch
-        count = shape.reduce(1, *)
+        let description = "real-to-real transform \(kinds.map { "\($0)" }.joined(separator: "×")) of \(batch) × \(shape)"
+        count = try FFTSizes.count(shape, description: description)
         let n = shape.map { Int32($0) }
         let k = kinds.map { fftw_r2r_kind(rawValue: UInt32($0.rawValue)) }
-        let description = "real-to-real transform \(kinds) of \(batch) × \(shape)"
         let (bytes, _) = try FFTSizes.bytes(shape: shape, batch: batch, counts: [count, count],
                                             strides: [MemoryLayout<Scalar>.stride, MemoryLayout<Scalar>.stride], description: description)
         plan = try n.withUnsafeBufferPointer { n in

@@ -11,7 +11,7 @@ import SOLCore
 /// seed of the random initial condition: `u₀(x) = Σ_{k=1}^{modes} a_k sin(k·2πx/L + φ_k)`,
 /// `a_k ~ N(0, 1)/k`, rescaled to `max |u₀| = amplitude`.
 ///
-/// Defaults follow the reference study in REFERENCES.md: N = 32 → 128, dt = 0.05, 4 reference
+/// Defaults follow the reference study in docs/background.md: N = 32 → 128, dt = 0.05, 4 reference
 /// sub-steps, ν ∈ [0.01, 0.04], L = 2π.
 public struct BurgersScenario: Scenario, Equatable {
     public static let name = "burgers"
@@ -44,6 +44,7 @@ public struct BurgersScenario: Scenario, Equatable {
     public var defaultWarmup: Int { warmup }
     public var parameterNames: [String] { ["viscosity"] }
     public var conditioningParameter: String { "viscosity" }
+    public var boundary: DomainBoundary { .periodic }
 
     public func validate() throws {
         try require(resolution > 0, "resolution must be positive (got \(resolution))")

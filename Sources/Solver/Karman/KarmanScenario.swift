@@ -54,6 +54,7 @@ public struct KarmanScenario: Scenario, Equatable {
     public var defaultWarmup: Int { warmup }
     public var parameterNames: [String] { ["re"] }
     public var conditioningParameter: String { "re" }
+    public var boundary: DomainBoundary { .bounded }
 
     func grid(cellsX: Int) throws -> KarmanGrid {
         try KarmanGrid(cellsX: cellsX, cellsY: 2 * cellsX, width: width, height: height,

@@ -138,8 +138,9 @@ public struct KarmanSimulator<Scalar: FFTScalar>: DifferentiableSimulator {
         ws.project(pressure)
     }
 
-    /// Runs `body(b)` for every state, on both cores when there are several states (each state
-    /// is independent, so the result does not depend on the thread count).
+    /// Runs `body(b)` for every state, spread over the machine's cores by `concurrentPerform`
+    /// when there are several states (each state is independent, so the result does not depend
+    /// on the thread count).
     static func forEachState(_ count: Int, _ body: @Sendable (Int) -> Void) {
         if count == 1 { body(0); return }
         DispatchQueue.concurrentPerform(iterations: count, execute: body)

@@ -51,6 +51,7 @@ public struct KolmogorovScenario: Scenario, Equatable {
     public var defaultWarmup: Int { warmup }
     public var parameterNames: [String] { ["viscosity"] }
     public var conditioningParameter: String { "viscosity" }
+    public var boundary: DomainBoundary { .periodic }
 
     public func validate() throws {
         try require(resolution > 0, "resolution must be positive (got \(resolution))")
