@@ -141,10 +141,16 @@ public struct DatasetExporter {
             throw CoreError.io(operation: "create directory", path: partial, reason: error.localizedDescription)
         }
         var files: [String] = []
-        let replay = try forEachTrajectory(progress: progress) { record, frames in
-            let name = "\(record.split.rawValue)/\(wellFileName(record))"
-            try writeWellFile("\(partial)/data/\(name)", record: record, frames: frames)
-            files.append("\(out)/data/\(name)")
+        let replay: ReferenceReplay.Check?
+        do {
+            replay = try forEachTrajectory(progress: progress) { record, frames in
+                let name = "\(record.split.rawValue)/\(wellFileName(record))"
+                try writeWellFile("\(partial)/data/\(name)", record: record, frames: frames)
+                files.append("\(out)/data/\(name)")
+            }
+        } catch {
+            try? manager.removeItem(atPath: partial)  // a failed export leaves nothing behind
+            throw error
         }
         do {
             if manager.fileExists(atPath: out) { try manager.removeItem(atPath: out) }

@@ -70,10 +70,12 @@ public struct ExchangeLayout: Sendable, Equatable {
             coordinates = [nodes(w, lx)]
             boundaries = [(.periodic, .periodic)]
         default:
-            // A scenario added later: its name, grid points at i·L/n, periodic until it gets a case here.
+            // A scenario added later: its name, grid points at i·L/n, and its coarse
+            // ``Scenario/boundary`` (periodic, else open) until it gets a case here.
             pde = scenario.name
             coordinates = oneDimensional ? [nodes(w, lx)] : [nodes(w, lx), nodes(h, ly)]
-            boundaries = Array(repeating: (Boundary.periodic, Boundary.periodic), count: spatialDims.count)
+            let end: Boundary = scenario.boundary == .periodic ? .periodic : .open
+            boundaries = Array(repeating: (end, end), count: spatialDims.count)
         }
     }
 
