@@ -10,6 +10,7 @@ Files are located from environment variables (set by scripts/run_notebooks.py, o
     SOL_RUNS       a directory, a glob, or files (joined by ':') of training logs *.log.jsonl   default: runs/
     SOL_ROLLOUTS   the rollouts file of `sol eval --rollouts`  default: out/rollouts.h5
     SOL_EVAL_JSON  the output of `sol eval --format json`      default: out/eval.json
+    SOL_PBDL       a PBDL export of the dataset (`sol export --format pbdl`)  default: the dataset's path with .hdf5
     SOL_FIGURES    if set, every figure drawn through `save` is also written there as PNG
 
 Relative paths are resolved against the repository root (the folder holding Package.swift).
@@ -72,6 +73,14 @@ def rollouts_path(required: bool = True) -> Path | None:
     """SOL_ROLLOUTS, else out/rollouts.h5."""
     return _existing(_resolve(os.environ.get("SOL_ROLLOUTS") or "out/rollouts.h5"), "SOL_ROLLOUTS", required,
                      "run `sol eval ... --rollouts out/rollouts.h5` or set SOL_ROLLOUTS")
+
+
+def pbdl_path(required: bool = False) -> Path | None:
+    """SOL_PBDL, else the dataset's path with the suffix .hdf5 (what `sol export --format pbdl` writes)."""
+    dataset = dataset_path(required=False)
+    default = dataset.with_suffix(".hdf5") if dataset is not None else Path("datasets/karman.hdf5")
+    return _existing(_resolve(os.environ.get("SOL_PBDL") or str(default)), "SOL_PBDL", required,
+                     "run `sol export --format pbdl --data DATASET --out DATASET.hdf5` or set SOL_PBDL")
 
 
 def eval_json_path(required: bool = False) -> Path | None:

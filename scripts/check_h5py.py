@@ -33,7 +33,17 @@ def main(path: str) -> int:
         check("dataset attribute", v.attrs["layout"] == "T,C,H,W")
         check("float64 dataset", np.array_equal(f["train/viscosity"][...], np.array([0.01, 0.04])))
         check("int64 dataset", f["seeds"].dtype == np.int64 and list(f["seeds"][...]) == [7, -1])
-    print(f"h5py: {11 - len(failures)} passed, {len(failures)} failed")
+        # The types The Well's and PBDL's loaders insist on (written by `sol export`).
+        names = f.attrs["field_names"]
+        check("string-array attribute is a list of str",
+              isinstance(names, np.ndarray) and names.tolist() == ["u", "kármán"] and all(isinstance(n, str) for n in names))
+        check("empty string-array attribute", len(f.attrs["none"]) == 0 and list(f.attrs["none"]) == [])
+        check("bool attribute is numpy.bool_", isinstance(f.attrs["flag"], np.bool_) and bool(f.attrs["flag"]) is True)
+        flags = f.attrs["flags"]
+        check("bool-array attribute", flags.dtype == np.bool_ and flags.tolist() == [True, False])
+        check("bool dataset", f["mask"].dtype == np.bool_ and f["mask"][...].tolist() == [True, False, True])
+        check("scalar dataset", f["scalar"].shape == () and f["scalar"].dtype == np.float32 and f["scalar"][()] == np.float32(0.25))
+    print(f"h5py: {17 - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

@@ -11,6 +11,7 @@ kernel unchanged (relative paths are taken from the repository root):
     SOL_RUNS       training logs: a directory, a glob or ':'-separated *.log.jsonl  (default runs/)
     SOL_ROLLOUTS   rollouts of `sol eval --rollouts`         (default out/rollouts.h5)
     SOL_EVAL_JSON  output of `sol eval --format json`        (default out/eval.json, optional)
+    SOL_PBDL       `sol export --format pbdl` of the dataset (default: the dataset with .hdf5, optional)
     SOL_SIM, SOL_STEP   test simulation and step shown by notebook 3
 
 --figures DIR sets SOL_FIGURES=DIR: the notebooks also write their main figures there as PNG.

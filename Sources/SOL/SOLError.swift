@@ -19,6 +19,11 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case checkpointExists(path: String)
     /// A checkpoint to resume from does not match the requested run.
     case resumeMismatch(path: String, reason: String)
+    /// A file to import is not in the layout of the named exchange format (`pbdl`, `well`).
+    case notAnExchangeFile(path: String, format: String, reason: String)
+    /// Data to import does not fit the scenario: `what` is `grid`, `channels`, `dt`, `parameters`
+    /// or `frames`.
+    case importMismatch(path: String, scenario: String, what: String, reason: String)
     /// An output path names one of the command's inputs.
     case outputIsInput(option: String, path: String)
     /// An output path names an existing directory.
@@ -49,6 +54,10 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
             return "\(path) already exists; pass --resume to continue that run or --overwrite to start over"
         case let .resumeMismatch(path, reason):
             return "cannot resume from \(path): \(reason); start a new run with --overwrite"
+        case let .notAnExchangeFile(path, format, reason):
+            return "\(path) is not a \(format) dataset: \(reason)"
+        case let .importMismatch(path, scenario, what, reason):
+            return "\(path) does not match the \(scenario) scenario: \(what): \(reason)"
         case let .outputIsInput(option, path):
             return "the output \(path) is the \(option) input; writing it would destroy the input: choose another output path"
         case let .outputIsDirectory(option, path):

@@ -19,7 +19,8 @@ struct SOLCommand: ParsableCommand {
         64 usage error, 1 runtime failure; --verbose shows HDF5's whole error stack.
         """,
         version: "0.1.0",
-        subcommands: [QuickstartCommand.self, Generate.self, Train.self, Evaluate.self, Diagnose.self, Inspect.self]
+        subcommands: [QuickstartCommand.self, Generate.self, Train.self, Evaluate.self, Diagnose.self, Inspect.self,
+                      Export.self, Import.self]
     )
 
     /// Exit code of usage errors (`EX_USAGE`, as ArgumentParser uses for its own).

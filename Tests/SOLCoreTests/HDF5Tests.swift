@@ -223,6 +223,37 @@ final class HDF5Tests: XCTestCase {
         try d.setAttribute("layout", "T,C,H,W")
         try root.write(Tensor<Double>(shape: [2], scalars: [0.01, 0.04]), to: "train/viscosity")
         try root.write([Int64(7), -1], shape: [2], to: "seeds")
+        try root.setAttribute("field_names", ["u", "kármán"])
+        try root.setAttribute("none", [String]())
+        try root.setAttribute("flag", true)
+        try root.setAttribute("flags", [true, false])
+        try root.createDataset("mask", of: Bool.self, shape: [3]).write([true, false, true])
+        try root.createDataset("scalar", of: Float.self, shape: []).write([Float(0.25)])
         try file.commit()
+    }
+
+    /// String arrays (also empty), booleans in h5py's enum layout and scalar datasets: the kinds
+    /// of metadata The Well and PBDL files need.
+    func testStringArraysBooleansAndScalarDatasets() throws {
+        let file = try HDF5File.create(path("kinds.h5"))
+        let root = try file.root
+        try root.setAttribute("names", ["x", "y ✓"])
+        try root.setAttribute("empty", [String]())
+        try root.setAttribute("flag", false)
+        try root.setAttribute("flags", [true, false, true])
+        try root.createDataset("mask", of: Bool.self, shape: [4]).write([false, true, true, false])
+        try root.createDataset("value", of: Float.self, shape: []).write([Float(1.5)])
+        try file.commit()
+
+        let r = try HDF5File.open(path("kinds.h5")).root
+        XCTAssertEqual(try r.stringsAttribute("names"), ["x", "y ✓"])
+        XCTAssertEqual(try r.attribute("empty"), .strings([]))
+        XCTAssertEqual(try r.attribute("flag"), .bool(false))
+        XCTAssertEqual(try r.attribute("flags"), .bools([true, false, true]))
+        XCTAssertEqual(try r.dataset("mask").readAll(as: Bool.self), [false, true, true, false])
+        XCTAssertEqual(try r.dataset("mask").elementType(), "bool")
+        XCTAssertEqual(try r.dataset("value").shape(), [])
+        XCTAssertEqual(try r.dataset("value").readAll(as: Double.self), [1.5])
+        XCTAssertThrowsError(try r.stringsAttribute("flag")) { XCTAssertTrue("\($0)".contains("flag"), "\($0)") }
     }
 }

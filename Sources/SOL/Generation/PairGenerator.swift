@@ -136,6 +136,13 @@ public struct PairGenerator {
     }
 
     private func writeRootAttributes(_ root: HDF5Group) throws {
+        try Self.writeRootAttributes(root, scenario: scenario, frames: options.frames, warmup: warmup, seed: options.seed,
+                                     train: options.train, test: options.test)
+    }
+
+    /// Writes the root attributes of a `sol-pairs` file (also used by `sol import`).
+    public static func writeRootAttributes(_ root: HDF5Group, scenario: any Scenario, frames: Int, warmup: Int,
+                                           seed: UInt64, train: Int, test: Int) throws {
         try root.setAttribute("format", Self.format)
         try root.setAttribute("version", Self.version)
         try root.setAttribute("scenario", scenario.name)
@@ -146,13 +153,28 @@ public struct PairGenerator {
         try root.setAttribute("factor", scenario.factor)
         try root.setAttribute("dt", scenario.dt)
         try root.setAttribute("domain", scenario.domain)
-        try root.setAttribute("frames", options.frames)
+        try root.setAttribute("frames", frames)
         try root.setAttribute("warmup", warmup)
-        try root.setAttribute("seed", Int(truncatingIfNeeded: options.seed))
-        try root.setAttribute("train", options.train)
-        try root.setAttribute("test", options.test)
+        try root.setAttribute("seed", Int(truncatingIfNeeded: seed))
+        try root.setAttribute("train", train)
+        try root.setAttribute("test", test)
         try root.setAttribute("conditioning", scenario.conditioningParameter)
         try root.setAttribute("layout", "T,C,H,W")
+    }
+
+    /// Creates the group of one simulation with its parameter attributes (one per numeric
+    /// parameter, `seed`, `parameters` as JSON) and its empty `reference` dataset
+    /// `[frames, C, H, W]` float32, gzip, one frame per chunk (also used by `sol import`).
+    public static func createSimulation(_ name: String, parameters p: SimulationParameters, frames: Int, scenario: any Scenario,
+                                        gzipLevel: Int, in splitGroup: HDF5Group) throws -> (group: HDF5Group, reference: HDF5Dataset) {
+        let group = try splitGroup.createGroup(name)
+        for key in p.names { try group.setAttribute(key, p.values[key] ?? .nan) }
+        try group.setAttribute("seed", Int(truncatingIfNeeded: p.seed))
+        try group.setAttribute("parameters", p.json)
+        let grid = scenario.sourceGrid, channels = scenario.channels.count
+        let options = HDF5DatasetOptions(chunks: [1, channels] + grid, gzipLevel: gzipLevel)
+        let reference = try group.createDataset("reference", of: Float.self, shape: [frames, channels] + grid, options: options)
+        return (group, reference)
     }
 
     /// Whether a partial file was started with this very configuration.
@@ -177,17 +199,12 @@ public struct PairGenerator {
             try check(state, names: names, step: k + 1)
             progress?.advance(by: chunk.count)
         }
-        let grid = scenario.sourceGrid, channels = scenario.channels.count
         var datasets: [HDF5Dataset] = []
         var groups: [HDF5Group] = []
         for (name, p) in chunk {
-            let group = try splitGroup.createGroup(name)
-            for key in p.names { try group.setAttribute(key, p.values[key]!) }
-            try group.setAttribute("seed", Int(truncatingIfNeeded: p.seed))
-            try group.setAttribute("parameters", p.json)
-            let options = HDF5DatasetOptions(chunks: [1, channels] + grid, gzipLevel: self.options.gzipLevel)
-            datasets.append(try group.createDataset("reference", of: Float.self, shape: [self.options.frames, channels] + grid,
-                                                    options: options))
+            let (group, reference) = try Self.createSimulation(name, parameters: p, frames: options.frames, scenario: scenario,
+                                                               gzipLevel: options.gzipLevel, in: splitGroup)
+            datasets.append(reference)
             groups.append(group)
         }
         for t in 0..<options.frames {

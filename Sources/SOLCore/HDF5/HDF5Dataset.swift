@@ -30,6 +30,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             case H5T_FLOAT: return size == 4 ? "float32" : "float\(size * 8)"
             case H5T_INTEGER: return "int\(size * 8)"
             case H5T_STRING: return "string"
+            case H5T_ENUM where size == 1: return "bool"
             default: return "other"
             }
         }

@@ -88,16 +88,19 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
         try HDF5Library.locked { try check(H5Ldelete(id, name, sol_h5p_default()), "delete", childPath(name)) }
     }
 
-    /// Creates an empty dataset of element type `T` and the given shape.
+    /// Creates an empty dataset of element type `T` and the given shape (`[]`: a scalar dataset,
+    /// one value, as h5py writes `numpy.float32(x)`).
     public func createDataset<T: HDF5Scalar>(_ name: String, of _: T.Type, shape: [Int],
                                              options: HDF5DatasetOptions = .plain) throws -> HDF5Dataset {
-        precondition(!shape.isEmpty, "createDataset: use an attribute for a scalar")
+        precondition(!shape.isEmpty || (!options.extendible && options.chunks == nil && options.gzipLevel == nil),
+                     "createDataset: a scalar (shape []) dataset cannot be chunked, compressed or extendible")
         return try HDF5Library.locked {
             let where_ = childPath(name)
             var dims = shape.map { hsize_t($0) }
             var maxDims = dims
             if options.extendible { maxDims[0] = sol_h5s_unlimited() }
-            let space = try check(H5Screate_simple(Int32(dims.count), &dims, &maxDims), "create dataspace for", where_)
+            let space = try check(shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), &dims, &maxDims),
+                                  "create dataspace for", where_)
             defer { H5Sclose(space) }
             let dcpl = try check(H5Pcreate(sol_h5p_dataset_create()), "create properties for", where_)
             defer { H5Pclose(dcpl) }

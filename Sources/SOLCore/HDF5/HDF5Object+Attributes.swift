@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// A value stored as an HDF5 attribute.
 public enum HDF5AttributeValue: Equatable, Sendable, CustomStringConvertible {
@@ -7,9 +8,18 @@ public enum HDF5AttributeValue: Equatable, Sendable, CustomStringConvertible {
     case string(String)
     case ints([Int64])
     case doubles([Double])
+    /// A one-dimensional array of UTF-8 strings (possibly empty), as h5py writes a `list[str]`.
+    case strings([String])
+    /// A boolean (h5py's `bool` enum).
+    case bool(Bool)
+    /// A one-dimensional array of booleans.
+    case bools([Bool])
 
     public var description: String {
         switch self {
+        case let .strings(v): return "[" + v.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        case let .bool(v): return "\(v)"
+        case let .bools(v): return "\(v)"
         case let .int(v): return "\(v)"
         case let .double(v): return "\(v)"
         case let .string(v): return "\"\(v)\""
@@ -32,6 +42,9 @@ extension HDF5Object {
             case let .ints(v): try writeNumeric(name, v, scalar: false)
             case let .doubles(v): try writeNumeric(name, v, scalar: false)
             case let .string(v): try writeString(name, v)
+            case let .strings(v): try writeStrings(name, v)
+            case let .bool(v): try writeNumeric(name, [v], scalar: true)
+            case let .bools(v): try writeNumeric(name, v, scalar: false)
             }
         }
     }
@@ -46,6 +59,12 @@ extension HDF5Object {
     public func setAttribute(_ name: String, _ value: [Int]) throws { try setAttribute(name, .ints(value.map(Int64.init))) }
     /// Writes (or replaces) a one-dimensional float64 attribute.
     public func setAttribute(_ name: String, _ value: [Double]) throws { try setAttribute(name, .doubles(value)) }
+    /// Writes (or replaces) a one-dimensional array of variable-length UTF-8 strings.
+    public func setAttribute(_ name: String, _ value: [String]) throws { try setAttribute(name, .strings(value)) }
+    /// Writes (or replaces) a scalar boolean attribute (h5py's `bool`).
+    public func setAttribute(_ name: String, _ value: Bool) throws { try setAttribute(name, .bool(value)) }
+    /// Writes (or replaces) a one-dimensional boolean attribute.
+    public func setAttribute(_ name: String, _ value: [Bool]) throws { try setAttribute(name, .bools(value)) }
 
     /// Whether the attribute exists.
     public func hasAttribute(_ name: String) throws -> Bool {
@@ -82,7 +101,11 @@ extension HDF5Object {
             let count = Int(H5Sget_simple_extent_npoints(space))
             switch H5Tget_class(type) {
             case H5T_STRING:
-                return .string(try readString(attr, type, where_))
+                return rank == 0 ? .string(try readString(attr, type, where_)) : .strings(try readStrings(attr, type, count, where_))
+            case H5T_ENUM where H5Tget_size(type) == 1:
+                var values = [Bool](repeating: false, count: count)
+                try check(H5Aread(attr, Bool.hdf5MemoryType, &values), "read attribute", where_)
+                return rank == 0 ? .bool(values[0]) : .bools(values)
             case H5T_INTEGER:
                 var values = [Int64](repeating: 0, count: count)
                 try check(H5Aread(attr, Int64.hdf5MemoryType, &values), "read attribute", where_)
@@ -121,6 +144,15 @@ extension HDF5Object {
         switch try attribute(name) {
         case let .string(v): return v
         case let other: throw typeError(name, "a string", other)
+        }
+    }
+
+    /// A string array attribute (a single string becomes a one-element array).
+    public func stringsAttribute(_ name: String) throws -> [String] {
+        switch try attribute(name) {
+        case let .strings(v): return v
+        case let .string(v): return [v]
+        case let other: throw typeError(name, "strings", other)
         }
     }
 
@@ -173,6 +205,42 @@ extension HDF5Object {
         try value.withCString { cString in
             var pointer: UnsafePointer<CChar>? = cString
             try check(H5Awrite(attr, type, &pointer), "write attribute", where_)
+        }
+    }
+
+    private func writeStrings(_ name: String, _ values: [String]) throws {
+        let where_ = "\(path)@\(name)"
+        let type = try check(H5Tcopy(sol_h5t_c_s1()), "create string type", where_)
+        defer { H5Tclose(type) }
+        try check(H5Tset_size(type, sol_h5t_variable()), "create string type", where_)
+        try check(H5Tset_cset(type, H5T_CSET_UTF8), "create string type", where_)
+        var dims = [hsize_t(values.count)]
+        let space = try check(H5Screate_simple(1, &dims, nil), "create attribute space", where_)
+        defer { H5Sclose(space) }
+        let attr = try check(H5Acreate2(id, name, type, space, sol_h5p_default(), sol_h5p_default()), "create attribute", where_)
+        defer { H5Aclose(attr) }
+        var pointers: [UnsafeMutablePointer<CChar>?] = values.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        try check(H5Awrite(attr, type, &pointers), "write attribute", where_)
+    }
+
+    private func readStrings(_ attr: hid_t, _ type: hid_t, _ count: Int, _ where_: String) throws -> [String] {
+        if H5Tis_variable_str(type) > 0 {
+            let memType = H5Tcopy(sol_h5t_c_s1())
+            defer { H5Tclose(memType) }
+            H5Tset_size(memType, sol_h5t_variable())
+            H5Tset_cset(memType, H5Tget_cset(type))
+            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            try check(H5Aread(attr, memType, &pointers), "read attribute", where_)
+            defer { pointers.forEach { if let p = $0 { H5free_memory(p) } } }
+            return pointers.map { $0.map { String(cString: $0) } ?? "" }
+        }
+        let size = H5Tget_size(type)
+        var buffer = [UInt8](repeating: 0, count: size * count)
+        try check(H5Aread(attr, type, &buffer), "read attribute", where_)
+        return (0..<count).map { i in
+            let bytes = buffer[(i * size)..<((i + 1) * size)].prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
         }
     }
 
