@@ -27,6 +27,9 @@ struct SOLCommand: ParsableCommand {
     static let usageError: Int32 = 64
 
     static func main() {
+        // sol parallelises itself (query pools, batched states, MPI ranks): OpenBLAS's own threads
+        // would only spin against them (sched_yield), whatever OPENBLAS_NUM_THREADS says.
+        BLAS.setThreads(1)
         let verbose = CommandLine.arguments.dropFirst().contains("--verbose")
         let command: any ParsableCommand
         do { command = try parseAsRoot(CommandLine.arguments.dropFirst().filter { $0 != "--verbose" }) } catch {

@@ -42,18 +42,7 @@ struct Import: ParsableCommand {
     var overwrite = false
 
     func validate() throws {
-        guard ScenarioRegistry.names.contains(scenario) else {
-            throw ValidationError("unknown scenario '\(scenario)'; available: \(ScenarioRegistry.names.joined(separator: ", "))")
-        }
-        if let resolution, resolution <= 0 || resolution > 1_000_000 {
-            throw ValidationError("--resolution must be in 1…1000000 (got \(resolution))")
-        }
-        if let factor, factor > 64 { throw ValidationError("--factor must be at most 64 (got \(factor))") }
-        if let factor, factor < 2 { throw ValidationError("--factor must be at least 2 (got \(factor))") }
-        if let dt, !(dt > 0) { throw ValidationError("--dt must be positive (got \(dt))") }
-        if FileManager.default.fileExists(atPath: out) && !overwrite {
-            throw ValidationError("\(out) already exists; pass --overwrite to replace it")
-        }
+        try ScenarioOverrides.validate(scenario: scenario, resolution: resolution, factor: factor, dt: dt, out: out, overwrite: overwrite)
     }
 
     func run() throws {
