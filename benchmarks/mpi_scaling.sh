@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The measurements behind docs/zo-sol.md's MPI scaling model: per-iteration time of ZO-SOL on
+# karman for two query counts on one thread (a straight-line fit T = S + Q·c gives the serial part
+# S and the cost per query c), and the same run on 2 ranks × 1 thread (T₂ = S + Q·c/2 + A gives
+# the all-reduce and split overhead A). Release build; nothing else should run on the machine.
+# Usage: benchmarks/mpi_scaling.sh [network] [sparsity-low-Q] [sparsity-high-Q] [iterations]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+net="${1:-tiny}"; sparse="${2:-0.99}"; dense="${3:-0.9}"; iterations="${4:-6}"
+sol=.build/release/sol
+work="${WORK:-out/mpi-scaling}"
+mkdir -p "$work"
+export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+data="$work/karman.h5"
+[ -f "$data" ] || "$sol" generate --scenario karman --train 2 --test 1 --steps 20 --warmup 50 --out "$data" >/dev/null 2>&1
+per_iteration() {  # prints seconds per iteration and queries per iteration from a training log
+  python3 - "$1" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+done = [l for l in lines if l.get("event") != "done"]
+last = done[-1]
+print(f'{last["elapsed"] / last["iteration"]:.4f} {last["queries"]}')
+PY
+}
+run() {  # run NAME SPARSITY [mpirun prefix...]
+  local name="$1" sparsity="$2"; shift 2
+  "$@" "$sol" train --data "$data" --method zo-sol --network "$net" --sparsity "$sparsity" --iterations "$iterations" \
+      --threads 1 --schedule constant --log-interval 1 --checkpoint-interval 1000 --out "$work/$name.h5" --overwrite \
+      ${MPI_FLAG:-} >/dev/null 2>&1
+  echo "$name $(per_iteration "$work/$name.log.jsonl")"
+}
+run "$net-low" "$sparse"
+run "$net-high" "$dense"
+MPI_FLAG=--mpi run "$net-high-2ranks" "$dense" mpirun --oversubscribe -np 2
