@@ -72,6 +72,10 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertEqual(table.csv().split(separator: "\n").count, 4)
         let json = try! JSONSerialization.jsonObject(with: Data(table.json().utf8)) as! [String: Any]
         XCTAssertEqual((json["methods"] as! [[String: Any]]).map { $0["name"] as! String }, ["SRC", "FO-SOL", "ZO-SOL"])
+        // A rollout that blew up (infinite error) still gives a JSON report, with "inf" as text.
+        let blown = MethodEvaluation(name: "NON", model: "non.h5", errorBySimulationAndStep: [[0.1, .infinity], [0.1, 0.1]])
+        let report = MAETable(dataset: "d.h5", steps: 2, simulations: ["sim_000", "sim_001"], methods: [src, blown]).json()
+        XCTAssertTrue(report.contains("\"inf\""), report)
     }
 
     func testBatchSamplerIsAPureFunctionOfSeedAndIterationAndCoversEveryWindow() throws {

@@ -127,7 +127,9 @@ public struct MAETable: Sendable {
                                 }, zo_gap_closed: gapClosed(by: "ZO-SOL"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(document), as: UTF8.self)
+        // A rollout that blew up has an infinite or NaN error: JSON has no literal for it.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(document)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     private static func number(_ x: Double) -> String { String(format: "%.4f", x) }
