@@ -102,18 +102,6 @@ public enum MPI {
         String(decoding: try broadcast(bytes: Array(string.utf8), root: root), as: UTF8.self)
     }
 
-    /// Every rank's `value`, in rank order, on every rank.
-    public static func allGather(_ value: Int32) throws -> [Int32] {
-        guard initialized, size > 1 else { return [value] }
-        var mine = value
-        var all = [Int32](repeating: 0, count: size)
-        let code = all.withUnsafeMutableBufferPointer {
-            MPI_Allgather(&mine, 1, sol_mpi_int(), $0.baseAddress, 1, sol_mpi_int(), sol_mpi_comm_world())
-        }
-        guard code == sol_mpi_success() else { throw CoreError.mpi(operation: "MPI_Allgather", code: code) }
-        return all
-    }
-
     /// Every rank's string, in rank order, on every rank (each truncated to `capacity` bytes).
     public static func allGather(_ string: String, capacity: Int = 256) throws -> [String] {
         guard initialized, size > 1 else { return [string] }
@@ -138,9 +126,6 @@ public enum MPI {
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "?" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    /// True once ``initialize()`` ran (and ``finalize()`` did not).
-    public static var isInitialized: Bool { initialized }
 
     /// Ends every rank of the job at once with `code` (MPI_Abort): the collective failure path
     /// when one rank fails and the others may be waiting in a collective call.
