@@ -2,7 +2,9 @@
 # The measurements behind docs/zo-sol.md's MPI scaling model: per-iteration time of ZO-SOL on
 # karman for two query counts on one thread (a straight-line fit T = S + Q·c gives the serial part
 # S and the cost per query c), and the same run on 2 ranks × 1 thread (T₂ = S + Q·c/2 + A gives
-# the all-reduce and split overhead A). Release build; nothing else should run on the machine.
+# the all-reduce and split overhead A). Per-iteration times are medians over iterations 2…n (the
+# first also computes the ZO-GraSP ratios and splits by the cost model before measuring).
+# Release build; nothing else should run on the machine.
 # Usage: benchmarks/mpi_scaling.sh [network] [sparsity-low-Q] [sparsity-high-Q] [iterations]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +15,13 @@ mkdir -p "$work"
 export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 data="$work/karman.h5"
 [ -f "$data" ] || "$sol" generate --scenario karman --train 2 --test 1 --steps 20 --warmup 50 --out "$data" >/dev/null 2>&1
-per_iteration() {  # prints seconds per iteration and queries per iteration from a training log
+per_iteration() {  # prints the median seconds per iteration (2…n), the first iteration's and queries per iteration
   python3 - "$1" <<'PY'
-import json, sys
+import json, statistics, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-done = [l for l in lines if l.get("event") != "done"]
-last = done[-1]
-print(f'{last["elapsed"] / last["iteration"]:.4f} {last["queries"]}')
+its = [l for l in lines if l.get("event") != "done" and "elapsed" in l]
+times = [b["elapsed"] - a["elapsed"] for a, b in zip(its, its[1:])]
+print(f'{statistics.median(times):.4f} first {its[0]["elapsed"]:.3f} queries {its[-1]["queries"]} (rank 0)')
 PY
 }
 run() {  # run NAME SPARSITY [mpirun prefix...]
@@ -31,4 +33,5 @@ run() {  # run NAME SPARSITY [mpirun prefix...]
 }
 run "$net-low" "$sparse"
 run "$net-high" "$dense"
+[ -n "${BIASES_ONLY:-}" ] && run "$net-biases" 0.99999
 MPI_FLAG=--mpi run "$net-high-2ranks" "$dense" mpirun --oversubscribe -np 2

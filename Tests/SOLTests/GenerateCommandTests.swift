@@ -182,6 +182,29 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertTrue(unknown.err.contains("unknown --advection 'upwind'"), unknown.err)
     }
 
+    /// `--time-stepper etdrk2` (burgers, kolmogorov) is recorded in the configuration, rebuilds
+    /// ETDRK2 source and reference solvers, and changes the data; karman refuses it.
+    func testTimeStepperOptionIsRecordedForSpectralScenariosOnly() throws {
+        let out2 = path("burgers-etdrk2.h5"), out4 = path("burgers-etdrk4.h5")
+        XCTAssertEqual(try generate(smallBurgers + ["--time-stepper", "etdrk2"], out: out2).status, 0)
+        XCTAssertEqual(try generate(smallBurgers, out: out4).status, 0)
+        let etdrk2 = try PairDataset(path: out2), etdrk4 = try PairDataset(path: out4)
+        let burgers = try XCTUnwrap(etdrk2.scenario as? BurgersScenario)
+        XCTAssertEqual(burgers.timeStepper, .etdrk2)
+        XCTAssertNil(try XCTUnwrap(etdrk4.scenario as? BurgersScenario).timeStepper)
+        let p = [SimulationParameters(["viscosity": 0.05])]
+        XCTAssertEqual(try XCTUnwrap(try burgers.makeSource(p, as: Float.self) as? BurgersSimulator<Float>).timeStepper, .etdrk2)
+        XCTAssertEqual(try XCTUnwrap(try burgers.makeReference(p, as: Float.self) as? BurgersSimulator<Float>).timeStepper, .etdrk2)
+        let last2 = try etdrk2.trajectory(etdrk2.train[0]), last4 = try etdrk4.trajectory(etdrk4.train[0])
+        XCTAssertEqual(last2.shape, last4.shape)
+        XCTAssertNotEqual(last2.scalars, last4.scalars, "the scheme must change the reference data")
+        let wrong = try generate(["--scenario", "karman", "--time-stepper", "etdrk2"], out: path("k.h5"))
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("--time-stepper applies to the spectral scenarios only"), wrong.err)
+        let unknown = try generate(smallBurgers + ["--time-stepper", "rk4"], out: path("b.h5"))
+        XCTAssertTrue(unknown.err.contains("unknown --time-stepper 'rk4'"), unknown.err)
+    }
+
     func testBadInputFailsWithClearMessages() throws {
         let out = path("bad.h5")
         let cases: [([String], String)] = [

@@ -50,6 +50,9 @@ struct Generate: ParsableCommand {
     @Option(help: "karman only: self-advection of the reference solver, \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: " or ")) (default: semi-lagrangian, the original benchmark's; the source always uses it).")
     var advection: String?
 
+    @Option(help: "burgers and kolmogorov only: exponential time stepper of both solvers, \(SpectralTimeStepper.allCases.map(\.rawValue).joined(separator: " or ")) (default: etdrk4; etdrk2 takes half the transforms per step, second order in time).")
+    var timeStepper: String?
+
     @Flag(help: "Replace an existing output file.")
     var overwrite = false
 
@@ -61,6 +64,14 @@ struct Generate: ParsableCommand {
                 throw ValidationError("unknown --advection '\(advection)'; available: \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
+        if let timeStepper {
+            guard (try? ScenarioRegistry.scenario(named: scenario)) is any SpectralScenario else {
+                throw ValidationError("--time-stepper applies to the spectral scenarios only (burgers, kolmogorov)")
+            }
+            guard SpectralTimeStepper(rawValue: timeStepper) != nil else {
+                throw ValidationError("unknown --time-stepper '\(timeStepper)'; available: \(SpectralTimeStepper.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
     }
 
     func run() throws {
@@ -69,6 +80,10 @@ struct Generate: ParsableCommand {
         if let advection, var karman = configured as? KarmanScenario {
             karman.referenceAdvection = KarmanAdvection(rawValue: advection)
             configured = karman
+        }
+        if let timeStepper, var spectral = configured as? any SpectralScenario {
+            spectral.timeStepper = SpectralTimeStepper(rawValue: timeStepper)
+            configured = spectral
         }
         let options = GenerationOptions(train: train, test: test, frames: steps, warmup: warmup, seed: seed, batch: batch)
         let generator = try PairGenerator(scenario: configured, options: options)

@@ -13,7 +13,7 @@ import SOLCore
 ///
 /// Defaults follow the reference study in docs/background.md: N = 32 → 128, dt = 0.05, 4 reference
 /// sub-steps, ν ∈ [0.01, 0.04], L = 2π.
-public struct BurgersScenario: Scenario, Equatable {
+public struct BurgersScenario: SpectralScenario, Equatable {
     public static let name = "burgers"
     /// Source grid points.
     public var resolution = 32

@@ -14,7 +14,7 @@ import SOLCore
 /// `a_κ ~ N(0, 1)`, velocity rescaled to `max |u| = amplitude`; `warmup` reference frames are
 /// discarded so the forced flow is statistically steady. Optional per-simulation parameter `forcing`
 /// overrides ``forcingAmplitude``.
-public struct KolmogorovScenario: Scenario, Equatable {
+public struct KolmogorovScenario: SpectralScenario, Equatable {
     public static let name = "kolmogorov"
     /// Source cells per side.
     public var resolution = 32

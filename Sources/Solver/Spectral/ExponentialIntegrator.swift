@@ -23,6 +23,13 @@ public protocol ExponentialIntegrator<Scalar>: AnyObject, Sendable {
                  nonlinearVJP: (UnsafePointer<Complex<Scalar>>, UnsafePointer<Complex<Scalar>>, UnsafeMutablePointer<Complex<Scalar>>, Int) -> Void)
 }
 
+/// A scenario integrated by a pseudo-spectral exponential time stepper (`burgers`, `kolmogorov`):
+/// `sol generate --time-stepper` sets the scheme of its source and reference solvers.
+public protocol SpectralScenario: Scenario {
+    /// The exponential integrator of both solvers (nil: ETDRK4).
+    var timeStepper: SpectralTimeStepper? { get set }
+}
+
 /// The time stepper of the spectral scenarios (`burgers`, `kolmogorov`).
 public enum SpectralTimeStepper: String, Codable, Sendable, CaseIterable {
     /// ``ETDRK4``: fourth order, 4 evaluations of `N` per step (the default).
