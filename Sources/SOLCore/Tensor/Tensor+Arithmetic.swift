@@ -2,20 +2,23 @@
 /// broadcasting: every use in the solvers and the corrector has matching shapes, and implicit
 /// broadcasting hides shape bugs).
 extension Tensor {
-    @inline(__always)
-    private static func checkShapes(_ lhs: Tensor, _ rhs: Tensor, _ op: String) {
+    @inline(__always) @usableFromInline
+    static func checkShapes(_ lhs: Tensor, _ rhs: Tensor, _ op: String) {
         precondition(lhs.shape == rhs.shape, "Tensor \(op): shapes \(lhs.shape) and \(rhs.shape) differ")
     }
 
     /// Element-wise sum (shapes must be equal).
+    @inlinable
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         var out = lhs; out += rhs; return out
     }
     /// Element-wise difference (shapes must be equal).
+    @inlinable
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         var out = lhs; out -= rhs; return out
     }
     /// Element-wise (Hadamard) product (shapes must be equal).
+    @inlinable
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         checkShapes(lhs, rhs, "*")
         var out = lhs
@@ -25,25 +28,31 @@ extension Tensor {
         return out
     }
     /// Every element multiplied by a scalar.
+    @inlinable
     public static func * (lhs: Scalar, rhs: Tensor) -> Tensor {
         var out = rhs; out *= lhs; return out
     }
     /// Adds `rhs` element-wise in place (shapes must be equal).
+    @inlinable
     public static func += (lhs: inout Tensor, rhs: Tensor) {
         lhs.axpy(1, rhs)
     }
     /// Subtracts `rhs` element-wise in place (shapes must be equal).
+    @inlinable
     public static func -= (lhs: inout Tensor, rhs: Tensor) {
         lhs.axpy(-1, rhs)
     }
     /// Multiplies every element by a scalar in place.
+    @inlinable
     public static func *= (lhs: inout Tensor, rhs: Scalar) {
         lhs.withUnsafeMutableBufferPointer { o in for i in 0..<o.count { o[i] *= rhs } }
     }
     /// Element-wise negation.
+    @inlinable
     public static prefix func - (x: Tensor) -> Tensor { -1 * x }
 
     /// `self += a · x` (BLAS axpy).
+    @inlinable
     public mutating func axpy(_ a: Scalar, _ x: Tensor) {
         Tensor.checkShapes(self, x, "axpy")
         withUnsafeMutableBufferPointer { y in
