@@ -20,7 +20,7 @@ typedef struct {
     int n, modes, batch, substeps;
     float *e, *e2, *q, *f1, *f2, *f3, *g;       /* coefficients: batch x modes (g: modes) */
     fftwf_complex *v, *nv, *na, *nb, *nc, *a, *b, *c, *t; /* spectra: batch x modes */
-    float *r;                                    /* aligned real field */
+    float *r, *u;                                /* aligned real field, a field of scratch */
     fftwf_complex *s;                            /* aligned half spectrum */
     fftwf_plan r2c, c2r;
     char error[256];
@@ -50,7 +50,7 @@ static void inverse(burgers *s, const fftwf_complex *x, float *out) {     /* unn
 
 /* N(x) = -1/2 d/dx P(u^2) in Fourier space, for every item. */
 static void nonlinear(burgers *s, fftwf_complex *x, fftwf_complex *out) {
-    float *u = malloc(sizeof(float) * s->n);
+    float *u = s->u;
     for (int b = 0; b < s->batch; b++) {
         inverse(s, x + b * s->modes, u);
         for (int i = 0; i < s->n; i++) u[i] *= u[i];
@@ -60,7 +60,6 @@ static void nonlinear(burgers *s, fftwf_complex *x, fftwf_complex *out) {
             z[0] = -gi * z[1]; z[1] = gi * re;
         }
     }
-    free(u);
 }
 
 void *sol_solver_create(const sol_solver_config *config, char *error, int capacity) {
@@ -102,6 +101,7 @@ void *sol_solver_create(const sol_solver_config *config, char *error, int capaci
         }
     }
     s->r = fftwf_malloc(sizeof(float) * n);
+    s->u = malloc(sizeof(float) * n);
     s->s = fftwf_malloc(sizeof(fftwf_complex) * modes);
     s->r2c = fftwf_plan_dft_r2c_1d(n, s->r, s->s, FFTW_ESTIMATE);
     s->c2r = fftwf_plan_dft_c2r_1d(n, s->s, s->r, FFTW_ESTIMATE);
@@ -147,8 +147,8 @@ const char *sol_solver_error(void *solver) { return ((burgers *)solver)->error; 
 void sol_solver_destroy(void *solver) {
     burgers *s = solver;
     fftwf_destroy_plan(s->r2c); fftwf_destroy_plan(s->c2r);
-    float *floats[] = {s->e, s->e2, s->q, s->f1, s->f2, s->f3, s->g};
-    for (int i = 0; i < 7; i++) free(floats[i]);
+    float *floats[] = {s->e, s->e2, s->q, s->f1, s->f2, s->f3, s->g, s->u};
+    for (int i = 0; i < 8; i++) free(floats[i]);
     fftwf_complex *spectra[] = {s->v, s->nv, s->na, s->nb, s->nc, s->a, s->b, s->c, s->t};
     for (int i = 0; i < 9; i++) fftwf_free(spectra[i]);
     fftwf_free(s->r); fftwf_free(s->s); free(s);

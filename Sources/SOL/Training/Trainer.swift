@@ -128,6 +128,7 @@ public final class Trainer {
                 }
                 stored.configuration = configuration
                 stored.datasetFingerprint = fingerprint
+                stored.sourceSolver = (source as? ExternalSourceSolver)?.record
                 state = .init(parameters: checkpoint.network.parameters, normalization: checkpoint.network.normalization,
                               optimizerState: checkpoint.optimizerState, iteration: checkpoint.step, resumed: true, metadata: stored)
             } else {
