@@ -98,7 +98,7 @@ public struct ExternalSourceSolver: SourceSolver {
             let process = try self.process ?? SolverProcess(command: command, timeout: timeout, handshake: handshake)
             return try SolverProcessSimulator(process: process, description: self, parameters: parameters)
         case .library:
-            guard let plugin else { throw SolverError.notDifferentiable(scenario: solverName) }
+            guard let plugin else { throw SolverError.externalSolver(solver: solverName, reason: "is not loaded") }
             return try SolverPluginSimulator(plugin: plugin, description: self, parameters: parameters, names: parameterNames,
                                              scenario: scenario.name, configurationJSON: scenario.configurationJSON)
         }
