@@ -1,7 +1,8 @@
 /*
  * sol_solver.h: the C ABI of a source-solver plug-in for `sol train|eval --source-lib LIB.so`.
  *
- * A plug-in replaces the source (low-fidelity) solver P of a dataset: sol loads the shared
+ * A plug-in replaces the source (low-fidelity) solver P of a dataset (`sol train|eval`), or the
+ * reference solver of `sol generate --reference-lib` (role "reference"): sol loads the shared
  * library with dlopen, creates one solver instance per batch composition (the per-item physical
  * parameters of a mini-batch), and calls sol_solver_step on whole batches of float32 states
  * [batch, channels, height, width] (row-major, 1D problems have height 1). Everything else
@@ -40,6 +41,8 @@ typedef struct sol_solver_config {
     const double *parameters;            /* batch x parameter_count values, item-major */
     const char *scenario;                /* the dataset's scenario, e.g. "burgers" */
     const char *config_json;             /* the dataset's scenario configuration (JSON object) */
+    const char *role;                    /* "source" (train, eval: the coarse grid) or
+                                            "reference" (sol generate: the fine grid) */
 } sol_solver_config;
 
 /* Returns SOL_SOLVER_ABI_VERSION of the header the plug-in was built with. */

@@ -20,7 +20,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     /// The scenario's source simulator has no discrete adjoint.
     case notDifferentiable(scenario: String)
     /// A user's solver (another process or a C library, ``ExternalSourceSolver``) failed:
-    /// `reason` says what it did ("exited with status 1 during a step …").
+    /// `solver` names its role and itself (`source solver "python3 s.py"`), `reason` says what
+    /// it did ("exited with status 1 during a step …").
     case externalSolver(solver: String, reason: String)
 
     public var description: String {
@@ -44,7 +45,7 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
         case let .notDifferentiable(scenario):
             return "the \(scenario) source solver has no discrete adjoint (FO-SOL needs one)"
         case let .externalSolver(solver, reason):
-            return "the source solver \(solver) \(reason)"
+            return "the \(solver) \(reason)"
         }
     }
 }

@@ -309,4 +309,48 @@ final class OwnSolverTests: XCTestCase {
         XCTAssertEqual(empty.status, 1, empty.err)
         XCTAssertTrue(empty.err.contains("is not a sol solver plug-in: it has no function sol_solver_abi_version"), empty.err)
     }
+
+    // MARK: - sol generate with your own reference solver
+
+    /// The largest |a − b| over every trajectory of two datasets, and the largest |b|.
+    private func difference(_ a: String, _ b: String) throws -> (maxDifference: Float, scale: Float) {
+        let (x, y) = (try PairDataset(path: a), try PairDataset(path: b))
+        var worst: Float = 0, scale: Float = 0
+        for (r, s) in zip(x.train + x.test, y.train + y.test) {
+            let (p, q) = (try x.trajectory(r), try y.trajectory(s))
+            XCTAssertEqual(p.shape, q.shape)
+            for (u, v) in zip(p.scalars, q.scalars) { worst = max(worst, abs(u - v)); scale = max(scale, abs(v)) }
+        }
+        return (worst, scale)
+    }
+
+    // `sol generate --reference-cmd|--reference-lib`: the examples as reference solvers give the
+    // in-process dataset (the C one to float32 round-off at most, the numpy one to round-off).
+    func testGenerateWithYourReferenceSolver() throws {
+        let common = ["generate", "--scenario", "burgers", "--resolution", "16", "--train", "2", "--test", "1", "--steps", "20"]
+        let inProcess = try CommandLineTests.runSOL(common + ["--out", path("in.h5")])
+        XCTAssertEqual(inProcess.status, 0, inProcess.err)
+        let library = try compileCExample()
+        let viaC = try CommandLineTests.runSOL(common + ["--out", path("c.h5"), "--reference-lib", library])
+        XCTAssertEqual(viaC.status, 0, viaC.err)
+        let c = try difference(path("c.h5"), path("in.h5"))
+        XCTAssertLessThanOrEqual(c.maxDifference, 1e-6 * c.scale, "C reference vs in-process: \(c)")
+        let python = try requirePython()
+        let command = "\(python) \(Self.root.path)/examples/python/burgers_solver.py"
+        let viaPython = try CommandLineTests.runSOL(common + ["--out", path("py.h5"), "--reference-cmd", command])
+        XCTAssertEqual(viaPython.status, 0, viaPython.err)
+        let py = try difference(path("py.h5"), path("in.h5"))
+        XCTAssertLessThanOrEqual(py.maxDifference, 1e-5 * py.scale, "python reference vs in-process: \(py)")
+        let file = try HDF5File.open(path("py.h5"))
+        XCTAssertEqual(try file.root.stringAttribute("reference_solver"), "command: \(command)")
+
+        // A reference solver that crashes: one line naming it and the simulations, nothing left.
+        let script = try writeMisbehavingSolver()
+        let crash = "\(python) \(script) crash 12"
+        let failed = try CommandLineTests.runSOL(common + ["--out", path("bad.h5"), "--reference-cmd", crash])
+        XCTAssertEqual(failed.status, 1, failed.err)
+        XCTAssertTrue(failed.err.contains("Error: the reference solver \"\(crash)\" failed at reference step 13 of train/sim_000, train/sim_001: exited with status 3 during a step"),
+                      failed.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("bad.h5") }, [])
+    }
 }

@@ -1,5 +1,6 @@
 /*
- * A Burgers source solver as a sol plug-in: `sol train|eval --source-lib ./libburgers_solver.so`.
+ * A Burgers solver as a sol plug-in: `sol train|eval --source-lib ./libburgers_solver.so`, also the
+ * reference solver of `sol generate --scenario burgers --reference-lib ./libburgers_solver.so`.
  * Implements the C ABI of include/sol_solver.h with the in-process `burgers` source solver's
  * scheme (Sources/Solver/Burgers): u_t + u u_x = nu u_xx, periodic, pseudo-spectral with 2/3
  * dealiasing, ETDRK4 with Kassam & Trefethen's contour coefficients (M = 32, in double, stored in
@@ -72,7 +73,8 @@ void *sol_solver_create(const sol_solver_config *config, char *error, int capaci
     int n = config->width, modes = n / 2 + 1, count = config->batch * modes;
     double length = config_number(config->config_json, "length", 2 * M_PI);
     s->n = n; s->modes = modes; s->batch = config->batch;
-    s->substeps = (int)config_number(config->config_json, "sourceSubsteps", 1);
+    int reference = config->role && strcmp(config->role, "reference") == 0;   /* sol generate --reference-lib */
+    s->substeps = (int)config_number(config->config_json, reference ? "referenceSubsteps" : "sourceSubsteps", 1);
     double h = config->dt / s->substeps;
     float **coefficients[] = {&s->e, &s->e2, &s->q, &s->f1, &s->f2, &s->f3};
     for (int i = 0; i < 6; i++) *coefficients[i] = malloc(sizeof(float) * count);

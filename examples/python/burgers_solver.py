@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A Burgers source solver for `sol train|eval --source-cmd "python3 burgers_solver.py"` (numpy only).
+"""A Burgers solver for `sol train|eval --source-cmd "python3 burgers_solver.py"` (numpy only),
+also the reference solver of `sol generate --scenario burgers --reference-cmd "python3 burgers_solver.py"`.
 
 Speaks the sol-solver protocol, version 1 (docs/own-solver.md), on standard input and output:
     sol -> solver:  sol-solver 1 {"grid": [1, N], "channels": ["u"], "dt": ..., "config": {...}, ...}
@@ -61,7 +62,10 @@ def main():
     config = hello["config"]
     if hello["scenario"] != "burgers" or config.get("timeStepper", "etdrk4") != "etdrk4":
         stdout.write(b"error this example steps burgers datasets with ETDRK4 only\n"); stdout.flush(); return
-    n, length, dt, substeps = config["resolution"], config["length"], hello["dt"], config["sourceSubsteps"]
+    # The source solver for train/eval; `sol generate --reference-cmd` asks for the reference one.
+    reference = hello.get("role") == "reference"
+    n, length, dt = hello["grid"][1], config["length"], hello["dt"]
+    substeps = config["referenceSubsteps" if reference else "sourceSubsteps"]
     stdout.write(b"ok burgers-numpy\n"); stdout.flush()
     steppers = {}                                                # one per batch composition
     for line in iter(stdin.readline, b""):

@@ -71,7 +71,8 @@ public final class RolloutEngine: @unchecked Sendable {
     private func reporting<T>(_ context: @autoclosure () -> String, _ parameters: [SimulationParameters],
                               _ body: () throws -> T) throws -> T {
         do { return try body() } catch let SolverError.externalSolver(_, reason) {
-            throw SOLError.solverFailed(solver: source.solverName, context: context() + " " + Self.describe(parameters), reason: reason)
+            throw SOLError.solverFailed(solver: "source solver \(source.solverName)", context: context() + " " + Self.describe(parameters),
+                                        reason: reason)
         }
     }
 

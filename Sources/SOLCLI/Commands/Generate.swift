@@ -11,7 +11,9 @@ struct Generate: ParsableCommand {
         Runs the scenario's reference (high-fidelity) solver for every training and test simulation, \
         discards the warm-up frames, downsamples each frame to the source grid and writes the \
         trajectories with everything needed to rebuild the source solver. Train and test simulations \
-        use disjoint parameters. An interrupted run resumes from <out>.partial.
+        use disjoint parameters. An interrupted run resumes from <out>.partial. --reference-cmd or \
+        --reference-lib steps your own reference solver instead (docs/own-solver.md); the scenario \
+        still gives the grids, initial states and downsampling.
         """)
 
     @Option(help: "Scenario: \(ScenarioRegistry.names.joined(separator: ", ")).")
@@ -53,6 +55,14 @@ struct Generate: ParsableCommand {
     @Flag(help: "Replace an existing output file.")
     var overwrite = false
 
+    @Option(help: ArgumentHelp("Step the reference solver with this command (the sol-solver protocol, role \"reference\").",
+                               valueName: "command"))
+    var referenceCmd: String?
+    @Option(help: ArgumentHelp("Step the reference solver with this shared library (include/sol_solver.h).", valueName: "path"))
+    var referenceLib: String?
+    @Option(parsing: .unconditional, help: "Seconds a --reference-cmd process may take to answer one message.")
+    var solverTimeout: Double = 60
+
     func validate() throws {
         try ScenarioOverrides.validate(scenario: scenario, resolution: resolution, factor: factor, dt: dt, out: out, overwrite: overwrite)
         if let advection {
@@ -60,6 +70,15 @@ struct Generate: ParsableCommand {
             guard KarmanAdvection(rawValue: advection) != nil else {
                 throw ValidationError("unknown --advection '\(advection)'; available: \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+        }
+        if referenceCmd != nil && referenceLib != nil {
+            throw ValidationError("--reference-cmd and --reference-lib both replace the reference solver: give one of them")
+        }
+        if let referenceCmd, referenceCmd.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--reference-cmd is empty: give the command that starts your reference solver")
+        }
+        guard solverTimeout > 0 && solverTimeout.isFinite else {
+            throw ValidationError("--solver-timeout must be a positive number of seconds (got \(solverTimeout))")
         }
     }
 
@@ -71,7 +90,11 @@ struct Generate: ParsableCommand {
             configured = karman
         }
         let options = GenerationOptions(train: train, test: test, frames: steps, warmup: warmup, seed: seed, batch: batch)
-        let generator = try PairGenerator(scenario: configured, options: options)
+        let backend: ExternalSourceSolver.Backend? = referenceCmd.map { .command($0) } ?? referenceLib.map { .library($0) }
+        let reference = try backend.map {
+            try ExternalSourceSolver(scenario: configured, backend: $0, role: .reference, timeout: solverTimeout)
+        }
+        let generator = try PairGenerator(scenario: configured, options: options, reference: reference)
         let progress = Progress(total: generator.progressTotal, label: "generate \(scenario)", unit: "frames")
         let lock = try OutputLock(out)
         let summary = try withExtendedLifetime(lock) { try generator.generate(to: out, overwrite: overwrite, progress: progress) }

@@ -1,7 +1,8 @@
 import Foundation
 import SOLCore
 
-/// A user's own source solver `P`: another process speaking the sol-solver protocol
+/// A user's own solver: the source solver `P` (training, evaluation) or the reference solver
+/// (generation), as another process speaking the sol-solver protocol
 /// (`--source-cmd`, ``SolverProcess``) or a shared library implementing the C ABI of
 /// `include/sol_solver.h` (`--source-lib`, ``SolverPlugin``). docs/own-solver.md walks through both.
 ///
@@ -24,6 +25,14 @@ public struct ExternalSourceSolver: SourceSolver {
         case library(String)
     }
 
+    /// Which of the scenario's solvers it replaces, hence which grid it steps.
+    public enum Role: String, Sendable {
+        /// The coarse source solver `P` (on ``Scenario/sourceGrid``) of `sol train` and `sol eval`.
+        case source
+        /// The fine reference solver (on ``Scenario/referenceGrid``) of `sol generate`.
+        case reference
+    }
+
     /// The dataset's scenario: the description of what is stepped (and the configuration JSON
     /// sent to the solver).
     public let scenario: any Scenario
@@ -31,24 +40,29 @@ public struct ExternalSourceSolver: SourceSolver {
     public let backend: Backend
     /// Seconds a process may take to answer one message (the handshake or a step).
     public let timeout: Double
+    /// The solver it replaces.
+    public let role: Role
     private let plugin: SolverPlugin?
     private let process: SolverProcess?
 
-    /// A solver stepping `scenario`'s states with `backend`. A library is loaded (and its
-    /// ABI checked) here; a command starts per worker.
-    public init(scenario: any Scenario, backend: Backend, timeout: Double = 60) throws {
+    /// A solver stepping `scenario`'s states (on its source grid, or its reference grid for
+    /// the ``Role/reference`` role) with `backend`. A library is loaded (and its ABI checked)
+    /// here; a command starts per worker.
+    public init(scenario: any Scenario, backend: Backend, role: Role = .source, timeout: Double = 60) throws {
         self.scenario = scenario
         self.backend = backend
+        self.role = role
         self.timeout = timeout
         process = nil
+        let label = "\(role.rawValue) solver \(Self.name(of: backend))"
         switch backend {
         case let .command(command):
             guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw SolverError.externalSolver(solver: "\"\"", reason: "is an empty command")
+                throw SolverError.externalSolver(solver: label, reason: "is an empty command")
             }
             plugin = nil
         case let .library(path):
-            plugin = try SolverPlugin(path: path)
+            plugin = try SolverPlugin(path: path, label: label)
         }
     }
 
@@ -56,17 +70,23 @@ public struct ExternalSourceSolver: SourceSolver {
         scenario = base.scenario
         backend = base.backend
         timeout = base.timeout
+        role = base.role
         plugin = base.plugin
         self.process = process
     }
 
     /// `"python3 my_solver.py"` (quoted) or the library path.
-    public var solverName: String {
+    public var solverName: String { Self.name(of: backend) }
+
+    private static func name(of backend: Backend) -> String {
         switch backend {
         case let .command(command): return "\"\(command)\""
         case let .library(path): return path
         }
     }
+
+    /// How errors name it: `source solver "python3 my_solver.py"`.
+    public var label: String { "\(role.rawValue) solver \(solverName)" }
 
     /// `command: python3 my_solver.py` or `library: libmysolver.so`, as checkpoints record it.
     public var record: String {
@@ -77,7 +97,8 @@ public struct ExternalSourceSolver: SourceSolver {
     }
 
     public var channels: [String] { scenario.channels }
-    public var sourceGrid: [Int] { scenario.sourceGrid }
+    /// The grid it steps: the scenario's source grid, or its reference grid for ``Role/reference``.
+    public var sourceGrid: [Int] { role == .source ? scenario.sourceGrid : scenario.referenceGrid }
     public var dt: Double { scenario.dt }
     public var boundary: DomainBoundary { scenario.boundary }
     public var parameterNames: [String] { scenario.parameterNames }
@@ -89,18 +110,20 @@ public struct ExternalSourceSolver: SourceSolver {
     /// A command starts its process here (handshake included); a library is shared.
     public func startWorker() throws -> any SourceSolver {
         guard case let .command(command) = backend else { return self }
-        return ExternalSourceSolver(self, process: try SolverProcess(command: command, timeout: timeout, handshake: handshake))
+        return ExternalSourceSolver(self, process: try SolverProcess(command: command, label: label, timeout: timeout,
+                                                                     handshake: handshake))
     }
 
     public func sourceSimulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
         switch backend {
         case let .command(command):
-            let process = try self.process ?? SolverProcess(command: command, timeout: timeout, handshake: handshake)
+            let process = try self.process ?? SolverProcess(command: command, label: label, timeout: timeout, handshake: handshake)
             return try SolverProcessSimulator(process: process, description: self, parameters: parameters)
         case .library:
-            guard let plugin else { throw SolverError.externalSolver(solver: solverName, reason: "is not loaded") }
+            guard let plugin else { throw SolverError.externalSolver(solver: label, reason: "is not loaded") }
             return try SolverPluginSimulator(plugin: plugin, description: self, parameters: parameters, names: parameterNames,
-                                             scenario: scenario.name, configurationJSON: scenario.configurationJSON)
+                                             scenario: scenario.name, configurationJSON: scenario.configurationJSON,
+                                             role: role.rawValue)
         }
     }
 
@@ -109,16 +132,17 @@ public struct ExternalSourceSolver: SourceSolver {
         throw SolverError.notDifferentiable(scenario: solverName)
     }
 
-    /// The handshake JSON: protocol version, scenario and its configuration, grid, channels,
-    /// dtype, byte order, dt, boundary, parameter names and the conditioning parameter.
+    /// The handshake JSON: protocol version, role, scenario and its configuration, grid,
+    /// channels, dtype, byte order, dt, boundary, parameter names and the conditioning parameter.
     var handshake: String {
         struct Handshake: Encodable {
-            var `protocol`: Int, scenario: String, grid: [Int], channels: [String], dtype = "float32", byteorder = "little"
-            var dt: Double, boundary: String, parameters: [String], conditioning: String
+            var `protocol`: Int, role: String, scenario: String, grid: [Int], channels: [String], dtype = "float32"
+            var byteorder = "little", dt: Double, boundary: String, parameters: [String], conditioning: String
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let value = Handshake(protocol: SolverProcess.protocolVersion, scenario: scenario.name, grid: sourceGrid, channels: channels,
+        let value = Handshake(protocol: SolverProcess.protocolVersion, role: role.rawValue, scenario: scenario.name, grid: sourceGrid,
+                              channels: channels,
                               dt: dt, boundary: boundary.rawValue, parameters: parameterNames, conditioning: conditioningParameter)
         let json = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         // Splice the scenario configuration in as an object (it is canonical JSON already).
@@ -160,6 +184,6 @@ final class SolverProcessSimulator: Simulator, @unchecked Sendable {
             try process.exchange(header: header, payload: UnsafeRawBufferPointer(buffer), expected: shape,
                                  reply: UnsafeMutableRawBufferPointer(buffer))
         }
-        try ExternalStates.checkFinite(states, inputWasFinite: inputFinite, solver: "\"\(process.command)\"")
+        try ExternalStates.checkFinite(states, inputWasFinite: inputFinite, solver: process.label)
     }
 }

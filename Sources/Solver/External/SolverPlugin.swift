@@ -21,6 +21,8 @@ final class SolverPlugin: @unchecked Sendable {
 
     /// The library path as the user gave it.
     let path: String
+    /// How errors name it: role and path (`source solver ./libs.so`).
+    let label: String
     private let handle: UnsafeMutableRawPointer
     let create: Create
     let step: Step
@@ -29,23 +31,25 @@ final class SolverPlugin: @unchecked Sendable {
     /// Serialises `create` and `destroy` across every plug-in instance of the process.
     static let lifecycle = NSLock()
 
-    /// Loads `path` and resolves the ABI; throws ``SolverError/externalSolver(solver:reason:)``.
-    init(path: String) throws {
+    /// Loads `path` and resolves the ABI; throws ``SolverError/externalSolver(solver:reason:)``
+    /// naming it `label`.
+    init(path: String, label: String) throws {
         self.path = path
+        self.label = label
         guard FileManager.default.fileExists(atPath: path) else {
-            throw SolverError.externalSolver(solver: path, reason: "cannot be loaded: no such file")
+            throw SolverError.externalSolver(solver: label, reason: "cannot be loaded: no such file")
         }
         // A bare file name would make dlopen search the library path instead of this file.
         let target = path.contains("/") ? path : "./" + path
         guard let handle = dlopen(target, RTLD_NOW | RTLD_LOCAL) else {
             let why = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw SolverError.externalSolver(solver: path, reason: "cannot be loaded: \(why)")
+            throw SolverError.externalSolver(solver: label, reason: "cannot be loaded: \(why)")
         }
         self.handle = handle
         func symbol<T>(_ name: String, as: T.Type) throws -> T {
             guard let pointer = dlsym(handle, name) else {
                 dlclose(handle)
-                throw SolverError.externalSolver(solver: path, reason: "is not a sol solver plug-in: it has no function \(name) "
+                throw SolverError.externalSolver(solver: label, reason: "is not a sol solver plug-in: it has no function \(name) "
                                                  + "(implement the ABI of include/sol_solver.h)")
             }
             return unsafeBitCast(pointer, to: T.self)
@@ -58,7 +62,7 @@ final class SolverPlugin: @unchecked Sendable {
         let found = Int(version())
         guard found == Int(SOL_SOLVER_ABI_VERSION) else {
             dlclose(handle)
-            throw SolverError.externalSolver(solver: path, reason: "was built for plug-in ABI version \(found), this sol speaks "
+            throw SolverError.externalSolver(solver: label, reason: "was built for plug-in ABI version \(found), this sol speaks "
                                              + "version \(SOL_SOLVER_ABI_VERSION); rebuild it against include/sol_solver.h")
         }
     }
@@ -80,7 +84,7 @@ final class SolverPluginSimulator: Simulator, @unchecked Sendable {
 
     /// Creates an instance with `sol_solver_create` for `parameters` (values of `names`, in order).
     init(plugin: SolverPlugin, description: any SourceSolver, parameters: [SimulationParameters], names: [String],
-         scenario: String, configurationJSON: String) throws {
+         scenario: String, configurationJSON: String, role: String) throws {
         self.plugin = plugin
         let (channels, grid, dt) = (description.channels, description.sourceGrid, description.dt)
         self.channels = channels
@@ -91,7 +95,7 @@ final class SolverPluginSimulator: Simulator, @unchecked Sendable {
         for p in parameters {
             for name in names {
                 guard let v = p[name] else {
-                    throw SolverError.externalSolver(solver: plugin.path, reason: "cannot be created: parameter '\(name)' is missing")
+                    throw SolverError.externalSolver(solver: plugin.label, reason: "cannot be created: parameter '\(name)' is missing")
                 }
                 values.append(v)
             }
@@ -102,22 +106,22 @@ final class SolverPluginSimulator: Simulator, @unchecked Sendable {
         let made: UnsafeMutableRawPointer? = cNames.map { UnsafePointer($0) }.withUnsafeBufferPointer { namePointers in
             values.withUnsafeBufferPointer { valuePointer in
                 scenario.withCString { scenarioName in
-                    configurationJSON.withCString { json in
+                    configurationJSON.withCString { json in role.withCString { role in
                         var config = sol_solver_config(
                             abi_version: SOL_SOLVER_ABI_VERSION, batch: Int32(parameters.count),
                             channels: Int32(channels.count), height: Int32(grid[0]), width: Int32(grid[1]), dt: dt,
                             parameter_count: Int32(names.count), parameter_names: namePointers.baseAddress,
-                            parameters: valuePointer.baseAddress, scenario: scenarioName, config_json: json)
+                            parameters: valuePointer.baseAddress, scenario: scenarioName, config_json: json, role: role)
                         return SolverPlugin.lifecycle.withLock {
                             error.withUnsafeMutableBufferPointer { plugin.create(&config, $0.baseAddress, Int32($0.count)) }
                         }
-                    }
+                    } }
                 }
             }
         }
         guard let made else {
             let message = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw SolverError.externalSolver(solver: plugin.path, reason: "could not create an instance: "
+            throw SolverError.externalSolver(solver: plugin.label, reason: "could not create an instance: "
                                              + (message.isEmpty ? "sol_solver_create returned NULL" : message))
         }
         instance = made
@@ -136,10 +140,10 @@ final class SolverPluginSimulator: Simulator, @unchecked Sendable {
         }
         guard status == 0 else {
             let message = plugin.errorMessage(instance).map { String(cString: $0) } ?? ""
-            throw SolverError.externalSolver(solver: plugin.path, reason: "reported an error (sol_solver_step returned \(status)): "
+            throw SolverError.externalSolver(solver: plugin.label, reason: "reported an error (sol_solver_step returned \(status)): "
                                              + (message.isEmpty ? "no message" : message))
         }
-        try ExternalStates.checkFinite(states, inputWasFinite: inputFinite, solver: plugin.path)
+        try ExternalStates.checkFinite(states, inputWasFinite: inputFinite, solver: plugin.label)
     }
 }
 

@@ -25,6 +25,8 @@ import Glibc
 final class SolverProcess: @unchecked Sendable {
     /// The command as the user gave it (`python3 my_solver.py`).
     let command: String
+    /// How errors name it: role and command (`source solver "python3 my_solver.py"`).
+    let label: String
     /// Seconds a reply may take.
     let timeout: Double
     private let pid: pid_t
@@ -43,10 +45,12 @@ final class SolverProcess: @unchecked Sendable {
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
     private static let spawning = NSLock()
 
-    /// Starts `command`, sends the handshake `sol-solver 1 JSON` and waits for its `ok`.
-    init(command: String, timeout: Double, handshake json: String) throws {
+    /// Starts `command`, sends the handshake `sol-solver 1 JSON` and waits for its `ok`; errors
+    /// name it `label`.
+    init(command: String, label: String, timeout: Double, handshake json: String) throws {
         _ = Self.ignoreBrokenPipes
         self.command = command
+        self.label = label
         self.timeout = timeout
         // Pipes are made close-on-exec under one lock with the spawn, so no other worker's solver
         // inherits them (sol starts no other processes).
@@ -54,7 +58,7 @@ final class SolverProcess: @unchecked Sendable {
         var toChild: [Int32] = [-1, -1], fromChild: [Int32] = [-1, -1], errChild: [Int32] = [-1, -1]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0, pipe(&errChild) == 0 else {
             Self.spawning.unlock()
-            throw SolverError.externalSolver(solver: command, reason: "cannot be started: no pipe (\(String(cString: strerror(errno))))")
+            throw SolverError.externalSolver(solver: label, reason: "cannot be started: no pipe (\(String(cString: strerror(errno))))")
         }
         for fd in toChild + fromChild + errChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
@@ -79,7 +83,7 @@ final class SolverProcess: @unchecked Sendable {
         Self.spawning.unlock()
         guard spawned == 0 else {
             close(toChild[1]); close(fromChild[0]); close(errChild[0])
-            throw SolverError.externalSolver(solver: command, reason: "cannot be started: /bin/sh: \(String(cString: strerror(spawned)))")
+            throw SolverError.externalSolver(solver: label, reason: "cannot be started: /bin/sh: \(String(cString: strerror(spawned)))")
         }
         pid = child
         input = toChild[1]
@@ -116,7 +120,7 @@ final class SolverProcess: @unchecked Sendable {
     func exchange(header: String, payload: UnsafeRawBufferPointer, expected shape: [Int],
                   reply: UnsafeMutableRawBufferPointer) throws {
         lock.lock(); defer { lock.unlock() }
-        if let failure { throw SolverError.externalSolver(solver: command, reason: failure) }
+        if let failure { throw SolverError.externalSolver(solver: label, reason: failure) }
         let deadline = Date(timeIntervalSinceNow: timeout)
         var message = Array(header.utf8)
         message.append(10)
@@ -124,7 +128,7 @@ final class SolverProcess: @unchecked Sendable {
         try send(message, deadline: deadline, doing: "a step")
         let line = try readLine(deadline: deadline, doing: "a step")
         if line.hasPrefix("error") {
-            throw SolverError.externalSolver(solver: command, reason: "reported an error: \(Self.message(of: line))")
+            throw SolverError.externalSolver(solver: label, reason: "reported an error: \(Self.message(of: line))")
         }
         let words = line.split(separator: " ")
         guard words.first == "ok" else {
@@ -146,7 +150,7 @@ final class SolverProcess: @unchecked Sendable {
     private func fail(_ reason: String) -> SolverError {
         failure = reason
         terminate()
-        return SolverError.externalSolver(solver: command, reason: reason)
+        return SolverError.externalSolver(solver: label, reason: reason)
     }
 
     /// The failure when the process closed its output or a pipe broke: how it ended.
