@@ -36,3 +36,33 @@ struct SourceSolverOptions: ParsableArguments {
         return nil
     }
 }
+
+/// `--reference-cmd`, `--reference-lib`, `--solver-timeout`: a user's own reference solver for
+/// `sol generate` (docs/own-solver.md).
+struct ReferenceSolverOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Step the reference solver with this command (the sol-solver protocol, role \"reference\").",
+                               valueName: "command"))
+    var referenceCmd: String?
+    @Option(help: ArgumentHelp("Step the reference solver with this shared library (include/sol_solver.h).", valueName: "path"))
+    var referenceLib: String?
+    @Option(parsing: .unconditional, help: "Seconds a --reference-cmd process may take to answer one message.")
+    var solverTimeout: Double = 60
+
+    func validate() throws {
+        if referenceCmd != nil && referenceLib != nil {
+            throw ValidationError("--reference-cmd and --reference-lib both replace the reference solver: give one of them")
+        }
+        if let referenceCmd, referenceCmd.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--reference-cmd is empty: give the command that starts your reference solver")
+        }
+        guard solverTimeout > 0 && solverTimeout.isFinite else {
+            throw ValidationError("--solver-timeout must be a positive number of seconds (got \(solverTimeout))")
+        }
+    }
+
+    /// The user's reference solver for `scenario`, or nil for the scenario's own.
+    func solver(for scenario: any Scenario) throws -> ExternalSourceSolver? {
+        let backend: ExternalSourceSolver.Backend? = referenceCmd.map { .command($0) } ?? referenceLib.map { .library($0) }
+        return try backend.map { try ExternalSourceSolver(scenario: scenario, backend: $0, role: .reference, timeout: solverTimeout) }
+    }
+}

@@ -49,19 +49,13 @@ struct Generate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Simulations computed together in one batch.")
     var batch: Int = 8
 
+    @OptionGroup(title: "Your own reference solver") var referenceSolver: ReferenceSolverOptions
+
     @Option(help: "karman only: self-advection of the reference solver, \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: " or ")) (default: semi-lagrangian, the original benchmark's; the source always uses it).")
     var advection: String?
 
     @Flag(help: "Replace an existing output file.")
     var overwrite = false
-
-    @Option(help: ArgumentHelp("Step the reference solver with this command (the sol-solver protocol, role \"reference\").",
-                               valueName: "command"))
-    var referenceCmd: String?
-    @Option(help: ArgumentHelp("Step the reference solver with this shared library (include/sol_solver.h).", valueName: "path"))
-    var referenceLib: String?
-    @Option(parsing: .unconditional, help: "Seconds a --reference-cmd process may take to answer one message.")
-    var solverTimeout: Double = 60
 
     func validate() throws {
         try ScenarioOverrides.validate(scenario: scenario, resolution: resolution, factor: factor, dt: dt, out: out, overwrite: overwrite)
@@ -70,15 +64,6 @@ struct Generate: ParsableCommand {
             guard KarmanAdvection(rawValue: advection) != nil else {
                 throw ValidationError("unknown --advection '\(advection)'; available: \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-        }
-        if referenceCmd != nil && referenceLib != nil {
-            throw ValidationError("--reference-cmd and --reference-lib both replace the reference solver: give one of them")
-        }
-        if let referenceCmd, referenceCmd.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--reference-cmd is empty: give the command that starts your reference solver")
-        }
-        guard solverTimeout > 0 && solverTimeout.isFinite else {
-            throw ValidationError("--solver-timeout must be a positive number of seconds (got \(solverTimeout))")
         }
     }
 
@@ -90,11 +75,7 @@ struct Generate: ParsableCommand {
             configured = karman
         }
         let options = GenerationOptions(train: train, test: test, frames: steps, warmup: warmup, seed: seed, batch: batch)
-        let backend: ExternalSourceSolver.Backend? = referenceCmd.map { .command($0) } ?? referenceLib.map { .library($0) }
-        let reference = try backend.map {
-            try ExternalSourceSolver(scenario: configured, backend: $0, role: .reference, timeout: solverTimeout)
-        }
-        let generator = try PairGenerator(scenario: configured, options: options, reference: reference)
+        let generator = try PairGenerator(scenario: configured, options: options, reference: try referenceSolver.solver(for: configured))
         let progress = Progress(total: generator.progressTotal, label: "generate \(scenario)", unit: "frames")
         let lock = try OutputLock(out)
         let summary = try withExtendedLifetime(lock) { try generator.generate(to: out, overwrite: overwrite, progress: progress) }
