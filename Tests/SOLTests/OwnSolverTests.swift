@@ -308,6 +308,35 @@ final class OwnSolverTests: XCTestCase {
         let empty = try CommandLineTests.runSOL(["train", "--data", try Self.dataset(), "--out", path("e.h5"), "--source-lib", library])
         XCTAssertEqual(empty.status, 1, empty.err)
         XCTAssertTrue(empty.err.contains("is not a sol solver plug-in: it has no function sol_solver_abi_version"), empty.err)
+
+        // A plug-in that refuses to be created, and one whose step fails: their messages, exit 1.
+        let failing = path("failing.c")
+        try """
+        #include "sol_solver.h"
+        #include <stdio.h>
+        static int instance;
+        int sol_solver_abi_version(void) { return SOL_SOLVER_ABI_VERSION; }
+        void *sol_solver_create(const sol_solver_config *c, char *e, int n) {
+        #ifdef REFUSE
+            snprintf(e, n, "no %s solver here", c->scenario); return 0;
+        #else
+            (void)c; (void)e; (void)n; return &instance;
+        #endif
+        }
+        int sol_solver_step(void *s, float *x, int b) { (void)s; (void)x; (void)b; return 7; }
+        const char *sol_solver_error(void *s) { (void)s; return "matrix is singular"; }
+        void sol_solver_destroy(void *s) { (void)s; }
+        """.write(toFile: failing, atomically: true, encoding: .utf8)
+        for (flag, message) in [("-DREFUSE", "could not create an instance: no burgers solver here"),
+                                ("", "reported an error (sol_solver_step returned 7): matrix is singular")] {
+            let built = path("libfailing\(flag).so")
+            let compiled = Self.run("/bin/sh", ["-c", "cc -shared -fPIC \(flag) -I '\(Self.root.path)/include' '\(failing)' -o '\(built)'"])
+            XCTAssertEqual(compiled.status, 0, compiled.out)
+            let result = try CommandLineTests.runSOL(["train", "--data", try Self.dataset(), "--out", path("f.h5"), "--source-lib", built])
+            XCTAssertEqual(result.status, 1, result.err)
+            XCTAssertTrue(result.err.contains("Error: the source solver \(built) failed "), result.err)
+            XCTAssertTrue(result.err.contains(message), result.err)
+        }
     }
 
     // MARK: - sol generate with your own reference solver

@@ -69,6 +69,10 @@ void *sol_solver_create(const sol_solver_config *config, char *error, int capaci
         snprintf(error, capacity, "this example steps burgers states [B, 1, 1, N] with a viscosity");
         return NULL;
     }
+    if (strstr(config->config_json, "\"timeStepper\":\"etdrk2\"")) {
+        snprintf(error, capacity, "this example steps with ETDRK4 only; the dataset uses ETDRK2");
+        return NULL;
+    }
     burgers *s = calloc(1, sizeof *s);
     int n = config->width, modes = n / 2 + 1, count = config->batch * modes;
     double length = config_number(config->config_json, "length", 2 * M_PI);
