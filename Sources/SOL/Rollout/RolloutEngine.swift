@@ -76,11 +76,17 @@ public final class RolloutEngine: @unchecked Sendable {
         }
     }
 
-    /// `of 3 states (viscosity 0.01, 0.02, 0.04)`: the batch in a message.
+    /// `of 3 states (viscosity 0.01, 0.02, 0.04)`: the batch in a message; beyond 6 states the
+    /// distinct values (`of 32 states (viscosity 0.01 to 0.04, 2 values)`).
     static func describe(_ parameters: [SimulationParameters]) -> String {
         let names = Set(parameters.flatMap(\.names)).sorted()
-        let values = names.map { name in
-            "\(name) " + parameters.map { p in p[name].map { String(format: "%g", $0) } ?? "?" }.joined(separator: ", ")
+        let values = names.map { name -> String in
+            let values = parameters.map { p in p[name] ?? .nan }
+            let text = { (v: Double) in String(format: "%g", v) }
+            guard values.count > 6 else { return "\(name) " + values.map(text).joined(separator: ", ") }
+            let distinct = Set(values.filter { !$0.isNaN }).sorted()
+            guard let low = distinct.first, let high = distinct.last else { return "\(name) ?" }
+            return distinct.count == 1 ? "\(name) \(text(low))" : "\(name) \(text(low)) to \(text(high)), \(distinct.count) values"
         }
         return "of \(parameters.count) state\(parameters.count == 1 ? "" : "s")" + (values.isEmpty ? "" : " (\(values.joined(separator: "; ")))")
     }
