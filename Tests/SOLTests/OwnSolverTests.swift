@@ -37,6 +37,9 @@ final class OwnSolverTests: XCTestCase {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) && run($0, ["-c", "import numpy"]).status == 0 }
     }()
 
+    /// A C compiler: `cc`, or the Swift toolchain's `clang` on machines without one.
+    static let cc: String = ["cc", "clang", "gcc"].first { run("/bin/sh", ["-c", "command -v \($0)"]).status == 0 } ?? "cc"
+
     /// Runs a program; exit status and its combined output.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, out: String) {
@@ -146,7 +149,7 @@ final class OwnSolverTests: XCTestCase {
     /// Builds examples/c/burgers_solver.c as the docs say; skips without a C compiler or FFTW headers.
     private func compileCExample() throws -> String {
         let library = path("libburgers_solver.so")
-        let result = Self.run("/bin/sh", ["-c", "cc -O2 -ffp-contract=off -fPIC -shared -I '\(Self.root.path)/include' "
+        let result = Self.run("/bin/sh", ["-c", "\(Self.cc) -O2 -ffp-contract=off -fPIC -shared -I '\(Self.root.path)/include' "
                                           + "'\(Self.root.path)/examples/c/burgers_solver.c' -lfftw3f -lm -o '\(library)'"])
         guard result.status == 0 else { throw XCTSkip("cannot compile the C example (cc, fftw3.h): \(result.out)") }
         return library
@@ -302,7 +305,7 @@ final class OwnSolverTests: XCTestCase {
         XCTAssertTrue(missing.err.contains("Error: the source solver \(path("nowhere.so")) cannot be loaded: no such file"), missing.err)
         let source = path("empty.c"), library = path("libempty.so")
         try "int unrelated(void) { return 0; }\n".write(toFile: source, atomically: true, encoding: .utf8)
-        guard Self.run("/bin/sh", ["-c", "cc -shared -fPIC '\(source)' -o '\(library)'"]).status == 0 else {
+        guard Self.run("/bin/sh", ["-c", "\(Self.cc) -shared -fPIC '\(source)' -o '\(library)'"]).status == 0 else {
             throw XCTSkip("no C compiler")
         }
         let empty = try CommandLineTests.runSOL(["train", "--data", try Self.dataset(), "--out", path("e.h5"), "--source-lib", library])
@@ -330,7 +333,7 @@ final class OwnSolverTests: XCTestCase {
         for (flag, message) in [("-DREFUSE", "could not create an instance: no burgers solver here"),
                                 ("", "reported an error (sol_solver_step returned 7): matrix is singular")] {
             let built = path("libfailing\(flag).so")
-            let compiled = Self.run("/bin/sh", ["-c", "cc -shared -fPIC \(flag) -I '\(Self.root.path)/include' '\(failing)' -o '\(built)'"])
+            let compiled = Self.run("/bin/sh", ["-c", "\(Self.cc) -shared -fPIC \(flag) -I '\(Self.root.path)/include' '\(failing)' -o '\(built)'"])
             XCTAssertEqual(compiled.status, 0, compiled.out)
             let result = try CommandLineTests.runSOL(["train", "--data", try Self.dataset(), "--out", path("f.h5"), "--source-lib", built])
             XCTAssertEqual(result.status, 1, result.err)
