@@ -34,6 +34,7 @@ final class SolverProcess: @unchecked Sendable {
     private var output: Int32
     private let errors: StandardErrorTail
     private var buffered: [UInt8] = []
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     private var status: Int32?
     /// Why the process is unusable (set by the first failure).
     private var failure: String?
@@ -227,7 +228,6 @@ final class SolverProcess: @unchecked Sendable {
 
     /// Reads more bytes into ``buffered``; throws when the process closed its output.
     private func fill(deadline: Date, doing what: String) throws {
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
             if n > 0 { buffered.append(contentsOf: chunk[0..<n]); return }
