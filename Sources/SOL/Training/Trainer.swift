@@ -329,10 +329,13 @@ public final class Trainer {
                                      unroll: configuration.effectiveUnroll)
         let engine = RolloutEngine(source: source)
         let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
-        _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)  // warm-up: plans, workspaces, processes
-        let start = Date()
-        _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)
-        let perQuery = Date().timeIntervalSince(start)
+        let network = network
+        let perQuery = try Self.reportingSolver("while timing a query for the estimate") {
+            _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)  // warm-up: plans, workspaces, processes
+            let start = Date()
+            _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)
+            return Date().timeIntervalSince(start)
+        }
         let remaining = Double(configuration.iterations - iteration)
         let workers = Double(max(configuration.threads, 1) * max(ranks, 1))
         return perQuery * Double(max(queriesPerIteration, 1)) * remaining / workers
