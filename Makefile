@@ -65,9 +65,10 @@ demo: release
 
 test: deps venv test-swift test-mpi test-python test-interop test-notebooks
 
+# SOL_PYTHON: the Python with numpy that runs examples/python/burgers_solver.py in OwnSolverTests.
 test-swift:
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test $(SWIFT_TEST_FLAGS) --skip-build
+	SOL_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test $(SWIFT_TEST_FLAGS) --skip-build
 
 # ZO queries split across 2 and 3 MPI ranks give the single-process gradient bit for bit; ranks
 # given other data or options, or a failing rank, end the whole job with one message.

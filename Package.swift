@@ -3,6 +3,7 @@
 //
 // Imports flow one way:
 //   C system libraries -> SOLCore -> Solver, Corrector, ZOTrain (never each other) -> SOL -> SOLCLI
+// (Solver also sees the plug-in ABI header, CSOLSolver: user solvers are loaded at run time.)
 import PackageDescription
 
 import Foundation
@@ -41,6 +42,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        // The C ABI of source-solver plug-ins (include/sol_solver.h; loaded with dlopen, nothing linked).
+        .systemLibrary(name: "CSOLSolver"),
 
         // Core: tensors, FFT plans, HDF5 store, BLAS and MPI wrappers. The only target that
         // touches the C libraries.
@@ -48,7 +51,7 @@ let package = Package(
                 dependencies: ["CFFTW", "CHDF5", "CBLAS", "CMPI",
                                .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: numeric),
-        .target(name: "Solver", dependencies: ["SOLCore"], swiftSettings: numeric),
+        .target(name: "Solver", dependencies: ["SOLCore", "CSOLSolver"], swiftSettings: numeric),
         .target(name: "Corrector", dependencies: ["SOLCore"], swiftSettings: numeric),
         .target(name: "ZOTrain", dependencies: ["SOLCore"], swiftSettings: numeric),
         .target(name: "SOL", dependencies: ["SOLCore", "Solver", "Corrector", "ZOTrain"],

@@ -3,7 +3,8 @@
 # 1. ZOTrainTests.DistributedTests: coordinates split across ranks + all-reduce give the
 #    single-process gradient bit for bit.
 # 2. `sol train --mpi` of ZO-SOL on N ranks writes the same checkpoint parameters as a
-#    single-process run (rank 0 writes the files).
+#    single-process run (rank 0 writes the files), also through the numpy example solver process
+#    (--source-cmd: each rank starts its own).
 # 3. Ranks that cannot silently disagree (MPMD launches, as node-local disks give): another
 #    dataset or another option on the last rank ends every rank with one message naming it; a
 #    missing file on the last rank ends the job (no hang); a resume where every rank has its own
@@ -39,6 +40,11 @@ check() {  # check NAME COMMAND...: counts a pass when the command succeeds
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "mpi: FAILED: $name" >&2; fi
 }
 check "sol train --mpi equals one process" same "$work/single.h5" "$work/mpi.h5"
+# A user's solver process (docs/own-solver.md): every rank starts its own; the same checkpoint.
+ext=(--source-cmd "$PWD/.venv/bin/python examples/python/burgers_solver.py")
+"$sol" "${args[@]}" "${ext[@]}" --out "$work/single-ext.h5" 2>/dev/null
+mpirun --oversubscribe -np "$ranks" "$sol" "${args[@]}" "${ext[@]}" --out "$work/mpi-ext.h5" --mpi 2>/dev/null
+check "sol train --mpi --source-cmd equals one process" same "$work/single-ext.h5" "$work/mpi-ext.h5"
 
 # MPMD: the first N-1 ranks get $left, the last rank $right (each an argument list).
 mpmd() {  # mpmd OUTPUT_FILE -- LEFT ARGS -- RIGHT ARGS

@@ -8,7 +8,7 @@
 # `@inlinable` or `@_specialize(...)` skipped) is a `///` line. Not listed, because DocC shows the
 # documentation of what they implement or hides them:
 #   - members implementing a protocol requirement of this package, by file (`*Scenario.swift`:
-#     Scenario, `*Simulator*.swift`: Simulator, objectives: ZOObjective, estimators:
+#     Scenario, `*SourceSolver.swift`: SourceSolver, `*Simulator*.swift`: Simulator, objectives: ZOObjective, estimators:
 #     GradientEstimator, optimizers: Optimizer, schedules: LearningRateSchedule, methods:
 #     TrainingMethod, HDF5Scalar.swift: HDF5Scalar), and `description` (CustomStringConvertible);
 #   - Codable's `init(from:)` / `encode(to:)`, and `_`-prefixed members (the C boundary of FFTScalar).
@@ -19,6 +19,7 @@ function witness(file, name) {
     if (name == "description") return 1
     if (name ~ /^_/) return 1
     if (file ~ /Scenario\.swift$/ && name ~ /^(name|init|channels|sourceGrid|referenceGrid|factor|dt|domain|defaultWarmup|blowUpLimit|parameterNames|conditioningParameter|validate|makeSource|makeReference|initialStates|downsample|defaultParameters|with)$/) return 1
+    if (file ~ /SourceSolver\.swift$/ && name ~ /^(solverName|channels|sourceGrid|dt|boundary|parameterNames|conditioningParameter|blowUpLimit|providesAdjoint|startWorker|sourceSimulator|differentiableSourceSimulator)$/) return 1
     if (file ~ /Simulator[^\/]*\.swift$/ && name ~ /^(channels|gridShape|batchSize|parameters|dt|step|stepVJP)$/) return 1
     if (file ~ /(Objective|ObjectiveWorker)\.swift$/ && name ~ /^(parameterCount|parameters|prepare|coordinateLosses|directionLosses|makeWorker|queryCost)$/) return 1
     if (file ~ /Estimator\.swift$/ && name ~ /^estimate$/) return 1

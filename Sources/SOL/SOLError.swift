@@ -32,6 +32,10 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
     case ranksDisagree(details: [String])
     /// Another running `sol` process writes this output.
     case outputBusy(path: String)
+    /// A solver (a user's process or library) failed: `solver` names its role and itself
+    /// (`source solver "python3 s.py"`), `context` says when and on which batch (`in iteration 3
+    /// at unroll step 2 of 4 on a batch of 3 states (viscosity …)`), `reason` what it did.
+    case solverFailed(solver: String, context: String, reason: String)
 
     public var description: String {
         switch self {
@@ -67,6 +71,8 @@ public enum SOLError: Error, CustomStringConvertible, Equatable {
                 + "; give every rank the same options and the same dataset content"
         case let .outputBusy(path):
             return "\(path) is being written by another running sol process (lock \(path).lock); wait for it or choose another output"
+        case let .solverFailed(solver, context, reason):
+            return "the \(solver) failed \(context): \(reason)"
         }
     }
 }

@@ -14,36 +14,28 @@ public enum DatasetSplit: String, Codable, Sendable, CaseIterable {
 /// dataset file, and ``ScenarioRegistry/scenario(named:configurationJSON:)`` rebuilds it, so a
 /// file alone suffices to re-create the source solver.
 ///
-/// To add a scenario: conform a struct (its ``boundary`` tells the corrector how to pad), then add
-/// its type to ``ScenarioRegistry/all`` so that datasets naming it can be opened.
-public protocol Scenario: Codable, Sendable {
+/// A scenario is also the ``SourceSolver`` its datasets train with: training and evaluation only
+/// use that part, so a user's own solver can replace the source stepper (docs/own-solver.md).
+///
+/// To add a scenario: conform a struct (its ``SourceSolver/boundary`` tells the corrector how to
+/// pad), then add its type to ``ScenarioRegistry/all`` so that datasets naming it can be opened.
+public protocol Scenario: SourceSolver, Codable {
     /// Registry name, e.g. `"burgers"`.
     static var name: String { get }
     /// The default configuration.
     init()
 
-    /// State channels, e.g. `["u"]` or `["vx", "vy"]` (the same on both grids).
-    var channels: [String] { get }
-    /// Source grid `[H, W]` (`[1, N]` in 1D).
-    var sourceGrid: [Int] { get }
+    // What training needs (channels, source grid, dt, boundary, parameter names, conditioning
+    // parameter, blow-up limit) comes from ``SourceSolver``; the rest is for generation.
+
     /// Reference grid `[H, W]`: `factor`× the source grid along every resolved axis.
     var referenceGrid: [Int] { get }
     /// Resolution ratio reference / source (≥ 2).
     var factor: Int { get }
-    /// Physical time between two frames (one source step).
-    var dt: Double { get }
     /// Physical extent of the domain `[Ly, Lx]` (`[0, L]`… in 1D: `[1, L]` by convention).
     var domain: [Double] { get }
     /// Reference frames discarded before frame 0 by default (so the flow is developed).
     var defaultWarmup: Int { get }
-    /// Largest |value| a healthy state may reach; beyond it a simulation counts as blown up.
-    var blowUpLimit: Double { get }
-    /// Names of the per-simulation parameters (besides the seed).
-    var parameterNames: [String] { get }
-    /// The parameter the corrector takes as its conditioning input (e.g. `"viscosity"`, `"re"`).
-    var conditioningParameter: String { get }
-    /// How the domain ends: decides the corrector's padding.
-    var boundary: DomainBoundary { get }
 
     /// Throws ``SolverError/invalidConfiguration(scenario:reason:)`` for a bad configuration.
     func validate() throws

@@ -19,6 +19,10 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
     case blowUp(simulation: String, step: Int, maxAbs: Double, limit: Double)
     /// The scenario's source simulator has no discrete adjoint.
     case notDifferentiable(scenario: String)
+    /// A user's solver (another process or a C library, ``ExternalSourceSolver``) failed:
+    /// `solver` names its role and itself (`source solver "python3 s.py"`), `reason` says what
+    /// it did ("exited with status 1 during a step …").
+    case externalSolver(solver: String, reason: String)
 
     public var description: String {
         switch self {
@@ -40,6 +44,8 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
                 + "for these parameters: reduce dt (or raise the sub-steps) or increase the viscosity"
         case let .notDifferentiable(scenario):
             return "the \(scenario) source solver has no discrete adjoint (FO-SOL needs one)"
+        case let .externalSolver(solver, reason):
+            return "the \(solver) \(reason)"
         }
     }
 }

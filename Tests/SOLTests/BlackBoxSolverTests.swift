@@ -77,7 +77,7 @@ final class BlackBoxSolverTests: XCTestCase {
                                                                                    flow: .throughSolver)) { error in
             XCTAssertTrue("\(error)".contains("blackbox-burgers"), "\(error)")
         }
-        var method = try ZerothOrderMethod(network: network, scenario: scenario, lossFunction: loss, initialBatch: batch,
+        var method = try ZerothOrderMethod(network: network, source: scenario, lossFunction: loss, initialBatch: batch,
                                            options: .dense(), seed: 0, threads: 2)
         var optimizer = Adam(parameterCount: network.parameterCount)
         let before = BlackBoxBurgers.counter.count

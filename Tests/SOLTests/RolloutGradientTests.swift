@@ -57,7 +57,7 @@ final class RolloutGradientTests: XCTestCase {
         let loss = RolloutFixtures.lossFunction(network)
         let exact = try RolloutEngine(scenario: RolloutFixtures.scenario)
             .lossAndGradient(network, batch: batch, lossFunction: loss, flow: .throughSolver)
-        var method = try ZerothOrderMethod(network: network, scenario: RolloutFixtures.scenario, lossFunction: loss,
+        var method = try ZerothOrderMethod(network: network, source: RolloutFixtures.scenario, lossFunction: loss,
                                            initialBatch: batch, options: .dense(.central, mu: 1e-3), seed: 0, threads: 2)
         let zo = try method.step(network, batch: batch, iteration: 0)
         XCTAssertEqual(zo.loss, exact.loss, accuracy: 1e-6 * exact.loss)
@@ -78,12 +78,12 @@ final class RolloutGradientTests: XCTestCase {
         let loss = RolloutFixtures.lossFunction(network)
         let engine = RolloutEngine(scenario: RolloutFixtures.scenario)
         let context = RolloutContext(batch: batch, firstStep: try engine.solverStep(batch.start, parameters: batch.parameters))
-        let objective = RolloutObjective(network: network, scenario: RolloutFixtures.scenario, context: context, lossFunction: loss)
+        let objective = RolloutObjective(network: network, source: RolloutFixtures.scenario, context: context, lossFunction: loss)
         let theta = network.parameters
-        XCTAssertEqual(objective.prepare(at: theta), try engine.loss(network, batch: batch, lossFunction: loss))
+        XCTAssertEqual(try objective.prepare(at: theta), try engine.loss(network, batch: batch, lossFunction: loss))
         let coordinates = network.parameterGroups.flatMap { [$0.range.lowerBound, $0.range.upperBound - 1] }
         let steps: [Float] = [1e-3, -1e-3]
-        let losses = objective.coordinateLosses(coordinates[...], steps: steps)
+        let losses = try objective.coordinateLosses(coordinates[...], steps: steps)
         var worst = 0.0
         for (i, j) in coordinates.enumerated() {
             for (k, step) in steps.enumerated() {
@@ -99,7 +99,7 @@ final class RolloutGradientTests: XCTestCase {
         let direction = theta.map { _ in Float(generator.nextGaussian()) }
         var shifted = network
         for i in theta.indices { shifted.parameters[i] = theta[i] + 1e-3 * direction[i] }
-        XCTAssertEqual(objective.directionLosses(along: direction, steps: [1e-3]), [try engine.loss(shifted, batch: batch, lossFunction: loss)])
+        XCTAssertEqual(try objective.directionLosses(along: direction, steps: [1e-3]), [try engine.loss(shifted, batch: batch, lossFunction: loss)])
         XCTAssertEqual(objective.parameters.map(\.bitPattern), theta.map(\.bitPattern))
     }
 
@@ -109,7 +109,7 @@ final class RolloutGradientTests: XCTestCase {
         let network = try RolloutFixtures.network(for: batch)
         let loss = RolloutFixtures.lossFunction(network)
         func estimate(threads: Int) throws -> [Float] {
-            var method = try ZerothOrderMethod(network: network, scenario: RolloutFixtures.scenario, lossFunction: loss,
+            var method = try ZerothOrderMethod(network: network, source: RolloutFixtures.scenario, lossFunction: loss,
                                                initialBatch: batch, options: .dense(), seed: 0, threads: threads)
             return try method.step(network, batch: batch, iteration: 0).gradient
         }

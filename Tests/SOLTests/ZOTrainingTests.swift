@@ -23,7 +23,7 @@ final class ZOTrainingTests: XCTestCase {
                 losses.append(e.loss)
                 sgd.update(&theta, along: e.gradient, learningRate: schedule.rate(at: t))
             }
-            return (losses[0], pool.prepare(at: theta), theta)
+            return (losses[0], try pool.prepare(at: theta), theta)
         }
         let a = try run(), b = try run()
         print("sparse (80 %) central CGE + SGD, 30 iterations on tiny: loss \(a.first) → \(a.last)")

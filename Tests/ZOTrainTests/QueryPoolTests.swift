@@ -31,9 +31,9 @@ final class QueryPoolTests: XCTestCase {
         let theta = Analytic.randomParameters(d, seed: 13)
         let steps: [Float] = [1e-3, -1e-3, 2e-3]
         let single = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth), threads: 1)
-        _ = single.prepare(at: theta)
+        _ = try single.prepare(at: theta)
         let pool = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth), threads: 3)
-        _ = pool.prepare(at: theta)
+        _ = try pool.prepare(at: theta)
         XCTAssertNil(pool.measuredCosts)
         let one = try pool.coordinateLosses([4], steps: steps)
         XCTAssertEqual(one.map(\.bitPattern), try single.coordinateLosses([4], steps: steps).map(\.bitPattern))
@@ -68,8 +68,51 @@ final class QueryPoolTests: XCTestCase {
         let d = 12
         let theta = Analytic.randomParameters(d, seed: 12)
         let pool = QueryPool(ClosureObjective(parameterCount: d, Analytic.smooth), threads: 3)
-        XCTAssertEqual(pool.prepare(at: theta), Analytic.smooth(theta))
+        XCTAssertEqual(try pool.prepare(at: theta), Analytic.smooth(theta))
         let losses = try pool.coordinateLosses(Array(0..<d), steps: [0])
         for l in losses { XCTAssertEqual(l, Analytic.smooth(theta)) }
     }
+
+    /// A query that throws (an external solver that crashed) ends the call with that error, on
+    /// any thread count; the other workers' parts still finish.
+    func testAThrowingQueryEndsTheCallWithItsError() throws {
+        for threads in [1, 2, 3] {
+            let pool = QueryPool(FailingObjective(parameterCount: 6, failing: 4), threads: threads)
+            XCTAssertEqual(try pool.prepare(at: Array(repeating: 0, count: 6)), 0)
+            XCTAssertThrowsError(try pool.coordinateLosses(Array(0..<6), steps: [1e-3, -1e-3])) { error in
+                XCTAssertEqual(error as? FailingObjective.Failure, FailingObjective.Failure(coordinate: 4), "threads \(threads)")
+            }
+            XCTAssertEqual(try pool.coordinateLosses([0, 1], steps: [1e-3]), [1e-3, 1e-3].map { Double(Float($0)) })
+        }
+    }
+}
+
+/// f(θ) = Σθ, except that a query perturbing coordinate `failing` throws.
+private final class FailingObjective: ZOObjective {
+    struct Failure: Error, Equatable { var coordinate: Int }
+    let parameterCount: Int
+    private(set) var parameters: [Float]
+    let failing: Int
+
+    init(parameterCount: Int, failing: Int) {
+        self.parameterCount = parameterCount
+        parameters = Array(repeating: 0, count: parameterCount)
+        self.failing = failing
+    }
+
+    func prepare(at parameters: [Float]) throws -> Double {
+        self.parameters = parameters
+        return parameters.reduce(0) { $0 + Double($1) }
+    }
+
+    func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) throws -> [Double] {
+        try coordinates.flatMap { j -> [Double] in
+            if j == failing { throw Failure(coordinate: j) }
+            return steps.map { Double(parameters[j] + $0) }
+        }
+    }
+
+    func directionLosses(along direction: [Float], steps: [Float]) throws -> [Double] { steps.map { _ in 0 } }
+
+    func makeWorker() -> any ZOObjective { FailingObjective(parameterCount: parameterCount, failing: failing) }
 }

@@ -28,7 +28,7 @@ private func zoBenchmarks() -> [Benchmark] {
             for threads in [1, 2] {
                 let objective = try! NetworkObjective(network: network, input: input, target: target, evaluation: mode)
                 let pool = QueryPool(objective, threads: threads)
-                _ = pool.prepare(at: network.parameters)
+                _ = try! pool.prepare(at: network.parameters)
                 let flops = sample.reduce(0.0) { $0 + objective.flops(ofQueryOn: $1) }
                 benchmarks.append(Benchmark(name: "CGE \(name) (d = \(d)) \(mode), \(threads) thread\(threads > 1 ? "s" : "")",
                                             flops: flops, items: Double(sample.count), unit: "queries") {

@@ -13,9 +13,12 @@ public struct Evaluator {
     public let models: [TrainedModel]
     /// Rollout length `K`.
     public let steps: Int
+    /// The source solver every row rolls out (the dataset's scenario unless a user's own is given).
+    public let source: any SourceSolver
 
-    /// Checks that every test trajectory holds `steps + 1` frames.
-    public init(dataset: PairDataset, models: [TrainedModel], steps: Int) throws {
+    /// Checks that every test trajectory holds `steps + 1` frames; `source` replaces the
+    /// dataset's source solver (SRC and every model then roll out through it).
+    public init(dataset: PairDataset, models: [TrainedModel], steps: Int, source: (any SourceSolver)? = nil) throws {
         guard steps >= 1 else { throw SOLError.invalidOption(name: "steps", reason: "must be ≥ 1, got \(steps)") }
         guard !dataset.test.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no test simulations") }
         let shortest = dataset.test.map(\.frames).min()!
@@ -23,6 +26,7 @@ public struct Evaluator {
         self.dataset = dataset
         self.models = models
         self.steps = steps
+        self.source = source ?? dataset.scenario
     }
 
     /// Table labels in order: `SRC`, then the models' methods, suffixed `-2`, `-3` when repeated.
@@ -44,7 +48,7 @@ public struct Evaluator {
         let reference = (0...steps).map { k in Tensor(stacking: trajectories.map { $0[item: k] }) }
         let parameters = records.map(\.parameters)
         let conditioning = try records.map { try dataset.conditioning($0) }
-        let engine = RolloutEngine(scenario: dataset.scenario)
+        let engine = RolloutEngine(source: source)
         var evaluations: [MethodEvaluation] = []
         for (label, model) in zip(labels, [nil] + models.map { Optional($0) }) {
             progress(label)

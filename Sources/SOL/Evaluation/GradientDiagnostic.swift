@@ -74,7 +74,7 @@ public enum GradientDiagnostic {
                                seed: UInt64 = 0, threads: Int = 1, label: String) throws -> Report {
         guard let firstBatch = batches.first else { throw SOLError.invalidOption(name: "batches", reason: "must be ≥ 1, got 0") }
         let engine = RolloutEngine(scenario: scenario)
-        var zo = try ZerothOrderMethod(network: network, scenario: scenario, lossFunction: lossFunction,
+        var zo = try ZerothOrderMethod(network: network, source: scenario, lossFunction: lossFunction,
                                        initialBatch: firstBatch, options: options, seed: seed, threads: threads)
         var rows: [Row] = []
         for (i, batch) in batches.enumerated() {

@@ -19,7 +19,11 @@ import Solver
 /// reference frame is checked for NaN, infinity or values beyond the scenario's limit; a
 /// blow-up throws ``SolverError/blowUp(simulation:step:maxAbs:limit:)`` naming the simulation.
 ///
-/// The reference runs in Float32, like the stored data and the source solver in training.
+/// The reference runs in Float32, like the stored data and the source solver in training. A
+/// user's own reference solver (``ExternalSourceSolver`` in the ``ExternalSourceSolver/Role/reference``
+/// role, `sol generate --reference-cmd|--reference-lib`) may step the reference grid instead; the
+/// scenario still gives the initial states, `T` and the limits, and the file records the solver
+/// (root attribute `reference_solver`).
 public struct PairGenerator {
     /// Value of the root `format` attribute.
     public static let format = "sol-pairs"
@@ -30,12 +34,19 @@ public struct PairGenerator {
     public let scenario: any Scenario
     /// Simulation counts, frames, warm-up, seed and batch.
     public let options: GenerationOptions
+    /// A user's reference solver (nil: the scenario's own).
+    public let reference: ExternalSourceSolver?
 
-    /// Validates the scenario and the options; throws before anything runs.
-    public init(scenario: any Scenario, options: GenerationOptions) throws {
+    /// Validates the scenario and the options; throws before anything runs. `reference`
+    /// replaces the scenario's reference solver (it must step the reference grid).
+    public init(scenario: any Scenario, options: GenerationOptions, reference: ExternalSourceSolver? = nil) throws {
         try options.validate()
         self.scenario = scenario
         self.options = options
+        self.reference = reference
+        if let reference, reference.role != .reference || reference.sourceGrid != scenario.referenceGrid {
+            throw SOLError.invalidOption(name: "reference-cmd", reason: "\(reference.label) does not step the reference grid")
+        }
         // Before the scenario's own checks: they may build grids of the requested size.
         try MemoryBudget.require(estimatedBytes, for: "generating \(scenario.name) on the \(scenario.referenceGrid.map(String.init).joined(separator: "×")) reference grid in batches of \(min(options.batch, options.train + options.test))",
                                  advice: "lower --resolution, --factor or --batch")
@@ -82,9 +93,16 @@ public struct PairGenerator {
         let file = try HDF5File.create(path, overwrite: overwrite, resumable: true)
         var computed = 0, resumed = 0
         do {
+            // One reference process for the whole run (a library is shared anyway).
+            let worker = try reference.map { solver in
+                try Self.reporting(solver, "at start-up") { try solver.startWorker() }
+            }
             if file.isResumed { progress?.note("resuming \(file.workingPath): finished simulations are kept") }
             let root = try file.root
-            if !file.isResumed { try writeRootAttributes(root) }
+            if !file.isResumed {
+                try writeRootAttributes(root)
+                if let reference { try root.setAttribute("reference_solver", reference.record) }
+            }
             for (split, list) in [(DatasetSplit.train, train), (.test, test)] {
                 let splitGroup = try root.groupCreatingIfNeeded(split.rawValue)
                 var pending: [(name: String, parameters: SimulationParameters)] = []
@@ -104,7 +122,7 @@ public struct PairGenerator {
                 var start = 0
                 while start < pending.count {
                     let chunk = Array(pending[start..<min(start + options.batch, pending.count)])
-                    try simulate(chunk, split: split, in: splitGroup, progress: progress)
+                    try simulate(chunk, split: split, in: splitGroup, worker: worker, progress: progress)
                     try file.flush()
                     computed += chunk.count
                     start += chunk.count
@@ -185,14 +203,29 @@ public struct PairGenerator {
             && root.intAttribute("frames") == options.frames && root.intAttribute("warmup") == warmup
             && root.intAttribute("seed") == Int(truncatingIfNeeded: options.seed)
             && root.intAttribute("train") == options.train && root.intAttribute("test") == options.test
+            && (root.hasAttribute("reference_solver") ? try root.stringAttribute("reference_solver") : nil) == reference?.record
+    }
+
+    /// Runs `body`, reporting a failing user's reference solver with `context`.
+    private static func reporting<T>(_ solver: ExternalSourceSolver, _ context: @autoclosure () -> String,
+                                     _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let SolverError.externalSolver(_, reason) {
+            throw SOLError.solverFailed(solver: solver.label, context: context(), reason: reason)
+        }
     }
 
     private func simulate(_ chunk: [(name: String, parameters: SimulationParameters)], split: DatasetSplit,
-                          in splitGroup: HDF5Group, progress: Progress?) throws {
+                          in splitGroup: HDF5Group, worker: (any SourceSolver)?, progress: Progress?) throws {
         let params = chunk.map(\.parameters)
-        let reference = try scenario.makeReference(params, as: Float.self)
-        var state = try scenario.initialStates(params, as: Float.self)
         let names = chunk.map { "\(split.rawValue)/\($0.name)" }
+        let reference: any Simulator<Float>
+        if let worker, let solver = self.reference {
+            let inner = try Self.reporting(solver, "starting on \(names.joined(separator: ", "))") { try worker.sourceSimulator(for: params) }
+            reference = ReportingSimulator(inner: inner, solver: solver, names: names)
+        } else {
+            reference = try scenario.makeReference(params, as: Float.self)
+        }
+        var state = try scenario.initialStates(params, as: Float.self)
         try check(state, names: names, step: 0)
         for k in 0..<warmup {
             try reference.step(&state)
@@ -234,6 +267,32 @@ public struct PairGenerator {
                     throw SolverError.blowUp(simulation: names[b], step: step, maxAbs: Double(peak), limit: limit)
                 }
             }
+        }
+    }
+}
+
+/// A user's reference simulator whose failures name the simulations and the step
+/// (``SOLError/solverFailed(solver:context:reason:)``).
+private final class ReportingSimulator: Simulator, @unchecked Sendable {
+    let inner: any Simulator<Float>
+    let solver: ExternalSourceSolver
+    let names: [String]
+    private var steps = 0
+    init(inner: any Simulator<Float>, solver: ExternalSourceSolver, names: [String]) {
+        self.inner = inner
+        self.solver = solver
+        self.names = names
+    }
+    var channels: [String] { inner.channels }
+    var gridShape: [Int] { inner.gridShape }
+    var batchSize: Int { inner.batchSize }
+    var parameters: [SimulationParameters] { inner.parameters }
+    var dt: Double { inner.dt }
+    func step(_ states: inout Tensor<Float>) throws {
+        steps += 1
+        do { try inner.step(&states) } catch let SolverError.externalSolver(_, reason) {
+            throw SOLError.solverFailed(solver: solver.label, context: "at reference step \(steps) of \(names.joined(separator: ", "))",
+                                        reason: reason)
         }
     }
 }

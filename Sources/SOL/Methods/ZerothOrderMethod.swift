@@ -31,13 +31,17 @@ public struct ZerothOrderMethod: TrainingMethod {
     ///   - options: the estimator, μ, sparsity, pruning-ratio and ZO-GraSP options.
     ///   - ratios: pruning ratios to reuse (a resumed run's); nil computes or loads them.
     ///   - seed: seed of the sparse masks and RGE directions.
-    public init(network: Network, scenario: any Scenario, lossFunction: RolloutLoss, initialBatch: RolloutBatch,
+    ///   - source: the source solver `P` (a scenario, or a user's own: each worker thread steps
+    ///     its own instance, the caller's worker also the first step of every batch).
+    public init(network: Network, source: any SourceSolver, lossFunction: RolloutLoss, initialBatch: RolloutBatch,
                 options: TrainingConfiguration.ZOOptions, ratios: LayerPruningRatios? = nil, seed: UInt64,
                 threads: Int, distributed: Bool = false) throws {
-        engine = RolloutEngine(scenario: scenario)
-        let first = try engine.solverStep(initialBatch.start, parameters: initialBatch.parameters)
-        context = RolloutContext(batch: initialBatch, firstStep: first)
-        let objective = RolloutObjective(network: network, scenario: scenario, context: context, lossFunction: lossFunction)
+        // Worker 0's engine also takes each batch's first step (one solver instance less).
+        let context = RolloutContext(batch: initialBatch, firstStep: initialBatch.start)
+        let objective = RolloutObjective(network: network, source: source, context: context, lossFunction: lossFunction)
+        engine = objective.engine
+        context.update(batch: initialBatch, firstStep: try engine.solverStep(initialBatch.start, parameters: initialBatch.parameters))
+        self.context = context
         pool = QueryPool(objective, threads: threads, distributed: distributed)
 
         let groups = network.parameterGroups

@@ -5,14 +5,20 @@ import Solver
 /// Runs corrected rollouts `s̃(k+1) = P(s̃(k)) + C_θ(P(s̃(k)), c)` on one thread, with the
 /// workspaces, activation caches and source simulators it reuses across calls.
 ///
-/// `P` is the scenario's source simulator (built per batch composition and cached), `C_θ` the
+/// `P` is the source solver's simulator (built per batch composition and cached), `C_θ` the
 /// corrector applied to the assembled input `[P(s̃), c]` (c: the conditioning constant, e.g. Re).
+/// The source solver is the dataset's scenario or a user's own (``ExternalSourceSolver``): the
+/// engine starts its worker (``SourceSolver/startWorker()``, a process of its own for an external
+/// command) on first use, and reports a failing step as ``SOLError/solverFailed(solver:context:reason:)``
+/// naming the solver, the step and the batch.
 /// The engine provides the loss, its exact gradient through corrector and solver (FO-SOL), the
 /// gradient through the corrector only (NON with n = 1, NOG-SOL), and plain rollouts (evaluation).
 /// One engine per thread; engines are cheap.
 public final class RolloutEngine: @unchecked Sendable {
-    /// The scenario whose source solver `P` the rollouts run.
-    public let scenario: any Scenario
+    /// The source solver `P` the rollouts run.
+    public let source: any SourceSolver
+    /// This engine's own worker of ``source`` (started on first use).
+    private var worker: (any SourceSolver)?
     let workspace = NetworkWorkspace()
     private(set) var caches: [ActivationCache] = []
     private var simulators: [[SimulationParameters]: any Simulator<Float>] = [:]
@@ -22,9 +28,14 @@ public final class RolloutEngine: @unchecked Sendable {
     /// Source solver steps taken (for cost reports).
     public private(set) var solverSteps = 0
 
-    /// An engine for `scenario` (simulators are built on first use per batch composition).
-    public init(scenario: any Scenario) {
-        self.scenario = scenario
+    /// An engine stepping `source` (simulators are built on first use per batch composition).
+    public init(source: any SourceSolver) {
+        self.source = source
+    }
+
+    /// An engine stepping the source solver of `scenario`.
+    public convenience init(scenario: any Scenario) {
+        self.init(source: scenario)
     }
 
     /// How gradients flow back through the solver.
@@ -37,12 +48,53 @@ public final class RolloutEngine: @unchecked Sendable {
 
     /// The source simulator for a batch composition (built once, then reused).
     public func simulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
-        try Self.reused(parameters, from: &simulators) { try scenario.makeSource(parameters, as: Float.self) }
+        try Self.reused(parameters, from: &simulators) {
+            try reporting("starting on a batch", parameters) { try startedWorker().sourceSimulator(for: parameters) }
+        }
     }
 
     /// The differentiable source simulator for a batch composition (FO-SOL).
     public func differentiableSimulator(for parameters: [SimulationParameters]) throws -> any DifferentiableSimulator<Float> {
-        try Self.reused(parameters, from: &differentiable) { try scenario.makeDifferentiableSource(parameters, as: Float.self) }
+        try Self.reused(parameters, from: &differentiable) { try source.differentiableSourceSimulator(for: parameters) }
+    }
+
+    /// This engine's worker of the source solver, started on first use.
+    private func startedWorker() throws -> any SourceSolver {
+        if let worker { return worker }
+        let started = try source.startWorker()
+        worker = started
+        return started
+    }
+
+    /// Runs `body`, turning an external solver's failure into ``SOLError/solverFailed(solver:context:reason:)``
+    /// that says what the engine was doing (`context`) on which batch.
+    private func reporting<T>(_ context: @autoclosure () -> String, _ parameters: [SimulationParameters],
+                              _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let SolverError.externalSolver(_, reason) {
+            throw SOLError.solverFailed(solver: "source solver \(source.solverName)", context: context() + " " + Self.describe(parameters),
+                                        reason: reason)
+        }
+    }
+
+    /// `of 3 states (viscosity 0.01, 0.02, 0.04)`: the batch in a message; beyond 6 states the
+    /// distinct values (`of 32 states (viscosity 0.01 to 0.04, 2 values)`).
+    static func describe(_ parameters: [SimulationParameters]) -> String {
+        let names = Set(parameters.flatMap(\.names)).sorted()
+        let values = names.map { name -> String in
+            let values = parameters.map { p in p[name] ?? .nan }
+            let text = { (v: Double) in String(format: "%g", v) }
+            guard values.count > 6 else { return "\(name) " + values.map(text).joined(separator: ", ") }
+            let distinct = Set(values.filter { !$0.isNaN }).sorted()
+            guard let low = distinct.first, let high = distinct.last else { return "\(name) ?" }
+            return distinct.count == 1 ? "\(name) \(text(low))" : "\(name) \(text(low)) to \(text(high)), \(distinct.count) values"
+        }
+        return "of \(parameters.count) state\(parameters.count == 1 ? "" : "s")" + (values.isEmpty ? "" : " (\(values.joined(separator: "; ")))")
+    }
+
+    /// One step of `simulator` on `states`, failures reported with the step and batch.
+    private func step(_ simulator: any Simulator<Float>, _ states: inout Tensor<Float>, context: @autoclosure () -> String) throws {
+        try reporting(context(), simulator.parameters) { try simulator.step(&states) }
+        solverSteps += 1
     }
 
     /// The simulator stored under `parameters`, made and stored if missing (at most 65 kept).
@@ -58,8 +110,7 @@ public final class RolloutEngine: @unchecked Sendable {
     /// `P(s)` for the batch (a copy of `s` stepped once).
     public func solverStep(_ s: Tensor<Float>, parameters: [SimulationParameters]) throws -> Tensor<Float> {
         var p = s
-        try simulator(for: parameters).step(&p)
-        solverSteps += 1
+        try step(simulator(for: parameters), &p, context: "at the first step on a batch")
         return p
     }
 
@@ -107,8 +158,7 @@ public final class RolloutEngine: @unchecked Sendable {
                 p = firstStep
             } else {
                 p = s
-                try simulator.step(&p)
-                solverSteps += 1
+                try step(simulator, &p, context: "at unroll step \(i + 1) of \(batch.unroll) on a batch")
             }
             s = p
             if i == 0, let firstCorrection {
@@ -181,8 +231,7 @@ public final class RolloutEngine: @unchecked Sendable {
         var states = [start]
         var s = start
         for k in 0..<steps {
-            try sim.step(&s)
-            solverSteps += 1
+            try step(sim, &s, context: "at step \(k + 1) of the \(label) rollout on a batch")
             if let network {
                 s += try correction(network, of: s, conditioning: conditioning, cache: nil)
             }

@@ -36,6 +36,8 @@ public final class RolloutContext: @unchecked Sendable {
 /// loss runs the engine's one rollout loop
 /// (``RolloutEngine/loss(_:batch:lossFunction:firstStep:firstCorrection:)``), given the shared
 /// first step and, for coordinate queries and the base point, the first corrector call's output.
+/// A failing solver step throws (``SOLError/solverFailed(solver:context:reason:)``): the
+/// estimate ends with the solver's error rather than a NaN loss.
 public final class RolloutObjective: ZOObjective, @unchecked Sendable {
     /// This worker's rollout engine (solver workspaces, caches).
     public let engine: RolloutEngine
@@ -49,10 +51,11 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
     private var firstOutput = Tensor<Float>(shape: [0], scalars: [])
     private let layerCostSuffix: [Double]
 
-    /// An objective of `network` on the batch of `context`; workers are made with ``makeWorker()``.
-    public init(network: Network, scenario: any Scenario, context: RolloutContext, lossFunction: RolloutLoss) {
+    /// An objective of `network` on the batch of `context`, stepping `source` (each worker its
+    /// own engine, hence its own external process); workers are made with ``makeWorker()``.
+    public init(network: Network, source: any SourceSolver, context: RolloutContext, lossFunction: RolloutLoss) {
         self.network = network
-        self.engine = RolloutEngine(scenario: scenario)
+        self.engine = RolloutEngine(source: source)
         self.context = context
         self.lossFunction = lossFunction
         // Relative cost of resuming the first corrector call at layer k: the FLOPs of layers k….
@@ -65,19 +68,15 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
     public var parameterCount: Int { network.parameterCount }
     public var parameters: [Float] { network.parameters }
 
-    public func prepare(at parameters: [Float]) -> Double {
+    public func prepare(at parameters: [Float]) throws -> Double {
         network.parameters = parameters
-        do {
-            // Fill the cache of the first corrector call: queries restart from it.
-            let first = try engine.correction(network, of: context.firstStep, conditioning: context.batch.conditioning,
-                                              cache: baseCache)
-            return loss(firstCorrection: first)
-        } catch {
-            return .nan
-        }
+        // Fill the cache of the first corrector call: queries restart from it.
+        let first = try engine.correction(network, of: context.firstStep, conditioning: context.batch.conditioning,
+                                          cache: baseCache)
+        return try loss(firstCorrection: first)
     }
 
-    public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double] {
+    public func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) throws -> [Double] {
         var losses: [Double] = []
         losses.reserveCapacity(coordinates.count * steps.count)
         for j in coordinates {
@@ -87,24 +86,24 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
                 network.forward(perturbingParameter: j, by: perturbed - original, cache: baseCache,
                                 workspace: engine.workspace, into: &firstOutput)
                 network.parameters[j] = perturbed
-                losses.append(loss(firstCorrection: firstOutput))
-                network.parameters[j] = original
+                defer { network.parameters[j] = original }
+                losses.append(try loss(firstCorrection: firstOutput))
             }
         }
         return losses
     }
 
-    public func directionLosses(along direction: [Float], steps: [Float]) -> [Double] {
+    public func directionLosses(along direction: [Float], steps: [Float]) throws -> [Double] {
         let base = network.parameters
         defer { network.parameters = base }
-        return steps.map { s in
+        return try steps.map { s in
             for i in base.indices { network.parameters[i] = base[i] + s * direction[i] }
-            return loss(firstCorrection: nil)
+            return try loss(firstCorrection: nil)
         }
     }
 
     public func makeWorker() -> any ZOObjective {
-        RolloutObjective(network: network, scenario: engine.scenario, context: context, lossFunction: lossFunction)
+        RolloutObjective(network: network, source: engine.source, context: context, lossFunction: lossFunction)
     }
 
     /// One query costs the first corrector call from the perturbed layer on, plus `n − 1` full
@@ -115,13 +114,9 @@ public final class RolloutObjective: ZOObjective, @unchecked Sendable {
     }
 
     /// The rollout loss with the parameters as set, from the shared first solver step and, if
-    /// given, the first corrector call's output (NaN if a solver step fails).
-    private func loss(firstCorrection: Tensor<Float>?) -> Double {
-        do {
-            return try engine.loss(network, batch: context.batch, lossFunction: lossFunction, firstStep: context.firstStep,
-                                   firstCorrection: firstCorrection)
-        } catch {
-            return .nan
-        }
+    /// given, the first corrector call's output.
+    private func loss(firstCorrection: Tensor<Float>?) throws -> Double {
+        try engine.loss(network, batch: context.batch, lossFunction: lossFunction, firstStep: context.firstStep,
+                        firstCorrection: firstCorrection)
     }
 }

@@ -29,6 +29,10 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var queries: Int
     /// Loss of the last batch trained (nil before the first iteration).
     public var finalLoss: Double?
+    /// The user's source solver of the latest run (fresh or resumed) when it was not the
+    /// scenario's own (`command: python3 s.py`, `library: libs.so`); nil for the in-process
+    /// solver. A record, not a resume check: a solver fixed after a failure may have another name.
+    public var sourceSolver: String?
 
     /// Compact, key-sorted JSON (the checkpoint's `training_configuration` attribute).
     public func json() throws -> String {

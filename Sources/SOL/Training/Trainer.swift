@@ -50,6 +50,8 @@ public struct TrainingSummary: Sendable {
 public final class Trainer {
     /// The training data.
     public let dataset: PairDataset
+    /// The source solver `P` of the rollouts: the dataset's scenario, or a user's own.
+    public let source: any SourceSolver
     /// Every option of the run.
     public let configuration: TrainingConfiguration
     /// Checkpoint path (the log goes beside it).
@@ -81,10 +83,20 @@ public final class Trainer {
     ///     depend on it. A finished checkpoint is left as it is (``isFinished``).
     ///   - overwrite: replace an existing checkpoint instead of refusing.
     ///   - distributed: split ZO queries across MPI ranks (programs started by `mpirun`).
+    ///   - source: the source solver (nil: the dataset's scenario); a solver without an adjoint
+    ///     (``SourceSolver/providesAdjoint``, e.g. ``ExternalSourceSolver``) refuses FO-SOL.
     public init(dataset: PairDataset, configuration: TrainingConfiguration, output: String,
-                resume: Bool = false, overwrite: Bool = false, distributed: Bool = false) throws {
+                resume: Bool = false, overwrite: Bool = false, distributed: Bool = false,
+                source: (any SourceSolver)? = nil) throws {
         try configuration.validate()
+        let source = source ?? dataset.scenario
+        if configuration.method == .foSOL && !source.providesAdjoint {
+            throw SOLError.invalidOption(name: "method", reason: "FO-SOL differentiates through the solver's discrete adjoint, which the "
+                                         + "source solver \(source.solverName) does not provide (it offers `step` only); use zo-sol, "
+                                         + "nog-sol or non with it")
+        }
         self.dataset = dataset
+        self.source = source
         self.configuration = configuration
         self.output = output
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
@@ -116,15 +128,19 @@ public final class Trainer {
                 }
                 stored.configuration = configuration
                 stored.datasetFingerprint = fingerprint
+                stored.sourceSolver = (source as? ExternalSourceSolver)?.record
                 state = .init(parameters: checkpoint.network.parameters, normalization: checkpoint.network.normalization,
                               optimizerState: checkpoint.optimizerState, iteration: checkpoint.step, resumed: true, metadata: stored)
             } else {
-                let normalization = try CorrectorSetup.normalization(dataset: dataset, seed: configuration.seed)
+                let normalization = try Self.reportingSolver("while fitting the corrector's normalisation") {
+                    try CorrectorSetup.normalization(dataset: dataset, source: source, seed: configuration.seed)
+                }
                 let initial = try Network(architecture: architecture, seed: configuration.seed, normalization: normalization)
                 let metadata = CheckpointMetadata(method: configuration.method, scenario: dataset.scenario.name,
                                                   channels: dataset.channels, conditioningParameter: dataset.scenario.conditioningParameter,
                                                   dataset: dataset.path, datasetFingerprint: fingerprint, configuration: configuration,
-                                                  pruningRatios: nil, elapsedSeconds: 0, queries: 0)
+                                                  pruningRatios: nil, elapsedSeconds: 0, queries: 0,
+                                                  sourceSolver: (source as? ExternalSourceSolver)?.record)
                 state = .init(parameters: initial.parameters, normalization: normalization, optimizerState: [:], iteration: 0,
                               resumed: false, metadata: metadata)
             }
@@ -151,13 +167,16 @@ public final class Trainer {
         let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
         switch configuration.method {
         case .non, .foSOL, .nogSOL:
-            method = BackpropMethod(kind: configuration.method, engine: RolloutEngine(scenario: dataset.scenario),
+            method = BackpropMethod(kind: configuration.method, engine: RolloutEngine(source: source),
                                     lossFunction: lossFunction)
         case .zoSOL:
             let first = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: unroll)
-            let zo = try ZerothOrderMethod(network: network, scenario: dataset.scenario, lossFunction: lossFunction,
-                                           initialBatch: first, options: configuration.zo, ratios: metadata.pruningRatios,
-                                           seed: configuration.seed, threads: configuration.threads, distributed: distributed)
+            let (network, configuration, ratios) = (network, configuration, metadata.pruningRatios)
+            let zo = try Self.reportingSolver(ratios == nil ? "while setting up ZO-SOL (ZO-GraSP)" : "while setting up ZO-SOL") {
+                try ZerothOrderMethod(network: network, source: source, lossFunction: lossFunction,
+                                      initialBatch: first, options: configuration.zo, ratios: ratios,
+                                      seed: configuration.seed, threads: configuration.threads, distributed: distributed)
+            }
             if metadata.pruningRatios == nil {
                 metadata.pruningRatios = zo.pruningRatios
                 metadata.queries += zo.setupQueries
@@ -233,7 +252,9 @@ public final class Trainer {
             let i = iteration
             let batch = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(i),
                                          unroll: configuration.effectiveUnroll)
-            let step = try method.step(network, batch: batch, iteration: i)
+            let step = try Self.reportingSolver("in iteration \(i + 1)", hint: resumeHint) {
+                try method.step(network, batch: batch, iteration: i)
+            }
             guard step.loss.isFinite else {
                 throw SOLError.diverged(method: configuration.method.label, iteration: i, reason: "the loss is \(step.loss)")
             }
@@ -274,6 +295,19 @@ public final class Trainer {
                                resumed: resumed, alreadyFinished: alreadyFinished)
     }
 
+    /// Runs `body`, prefixing `context` to a failing source solver's message and appending `hint`.
+    static func reportingSolver<T>(_ context: String, hint: String = "", _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let SOLError.solverFailed(solver, inner, reason) {
+            throw SOLError.solverFailed(solver: solver, context: context + " " + inner, reason: reason + hint)
+        }
+    }
+
+    /// What to do after a solver failure: resume from the last checkpoint once it is fixed.
+    private var resumeHint: String {
+        guard writesFiles, checkpointsWritten > 0 || resumed else { return "" }
+        return "; once it is fixed, rerun with --resume to continue from the checkpoint \(output)"
+    }
+
     /// Writes the checkpoint (atomically) with the network, optimizer state and metadata
     /// (on MPI rank 0 only: every rank holds the same state).
     public func saveCheckpoint() throws {
@@ -293,12 +327,15 @@ public final class Trainer {
         guard !isFinished else { return 0 }
         let batch = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(iteration),
                                      unroll: configuration.effectiveUnroll)
-        let engine = RolloutEngine(scenario: dataset.scenario)
+        let engine = RolloutEngine(source: source)
         let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
-        _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)  // warm-up: plans, workspaces
-        let start = Date()
-        _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)
-        let perQuery = Date().timeIntervalSince(start)
+        let network = network
+        let perQuery = try Self.reportingSolver("while timing a query for the estimate") {
+            _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)  // warm-up: plans, workspaces, processes
+            let start = Date()
+            _ = try engine.loss(network, batch: batch, lossFunction: lossFunction)
+            return Date().timeIntervalSince(start)
+        }
         let remaining = Double(configuration.iterations - iteration)
         let workers = Double(max(configuration.threads, 1) * max(ranks, 1))
         return perQuery * Double(max(queriesPerIteration, 1)) * remaining / workers

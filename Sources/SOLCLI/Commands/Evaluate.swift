@@ -14,6 +14,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "markdown, csv or json.") var format: MAETable.Format = .markdown
     @Option(help: "Also write every rollout to this HDF5 file (for the notebooks).") var rollouts: String?
     @Flag(help: "Replace an existing --rollouts file.") var overwrite = false
+    @OptionGroup(title: "Your own source solver") var solver: SourceSolverOptions
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1 (got \(steps))") }
@@ -28,7 +29,7 @@ struct Evaluate: ParsableCommand {
         BLAS.setThreads(1)
         let dataset = try PairDataset(path: data)
         let trained = try models.map { try TrainedModel(path: $0, dataset: dataset) }
-        let evaluator = try Evaluator(dataset: dataset, models: trained, steps: steps)
+        let evaluator = try Evaluator(dataset: dataset, models: trained, steps: steps, source: try solver.solver(for: dataset))
         let lock = try rollouts.map(OutputLock.init)
         let table = try withExtendedLifetime(lock) {
             try evaluator.run(writingRolloutsTo: rollouts, overwrite: overwrite) { label in

@@ -11,7 +11,9 @@ struct Generate: ParsableCommand {
         Runs the scenario's reference (high-fidelity) solver for every training and test simulation, \
         discards the warm-up frames, downsamples each frame to the source grid and writes the \
         trajectories with everything needed to rebuild the source solver. Train and test simulations \
-        use disjoint parameters. An interrupted run resumes from <out>.partial.
+        use disjoint parameters. An interrupted run resumes from <out>.partial. --reference-cmd or \
+        --reference-lib steps your own reference solver instead (docs/own-solver.md); the scenario \
+        still gives the grids, initial states and downsampling.
         """)
 
     @Option(help: "Scenario: \(ScenarioRegistry.names.joined(separator: ", ")).")
@@ -46,6 +48,8 @@ struct Generate: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Simulations computed together in one batch.")
     var batch: Int = 8
+
+    @OptionGroup(title: "Your own reference solver") var referenceSolver: ReferenceSolverOptions
 
     @Option(help: "karman only: self-advection of the reference solver, \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: " or ")) (default: semi-lagrangian, the original benchmark's; the source always uses it).")
     var advection: String?
@@ -86,7 +90,7 @@ struct Generate: ParsableCommand {
             configured = spectral
         }
         let options = GenerationOptions(train: train, test: test, frames: steps, warmup: warmup, seed: seed, batch: batch)
-        let generator = try PairGenerator(scenario: configured, options: options)
+        let generator = try PairGenerator(scenario: configured, options: options, reference: try referenceSolver.solver(for: configured))
         let progress = Progress(total: generator.progressTotal, label: "generate \(scenario)", unit: "frames")
         let lock = try OutputLock(out)
         let summary = try withExtendedLifetime(lock) { try generator.generate(to: out, overwrite: overwrite, progress: progress) }

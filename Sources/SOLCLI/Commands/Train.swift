@@ -11,7 +11,9 @@ struct Train: ParsableCommand {
         Options override the configuration file (--config, JSON with the keys printed by \
         --print-config). The checkpoint (HDF5) is written atomically every --checkpoint-interval \
         iterations; the training log goes beside it (<out>.log.jsonl). A killed run continues \
-        with --resume and ends with the same result as an uninterrupted one.
+        with --resume and ends with the same result as an uninterrupted one. --source-cmd or \
+        --source-lib steps your own solver instead of the dataset's (ZO-SOL, NOG-SOL, NON; \
+        docs/own-solver.md).
         """)
 
     @Option(help: "Dataset written by `sol generate`.") var data: String
@@ -43,6 +45,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace an existing checkpoint at --out.") var overwrite = false
     @Flag(help: "Print the resolved configuration as JSON and exit.") var printConfig = false
     @Flag(help: "Split ZO queries across MPI ranks (run under mpirun).") var mpi = false
+    @OptionGroup(title: "Your own source solver") var solver: SourceSolverOptions
 
     /// The configuration file (or defaults) with the command-line options applied: each option
     /// overrides the key of the same meaning (the names `--print-config` shows).
@@ -82,7 +85,7 @@ struct Train: ParsableCommand {
         do {
             summary = try TrainCommandRunner.train(data: data, out: out, configuration: configuration,
                                                    resume: resume, overwrite: overwrite, distributed: mpi,
-                                                   quiet: mpi && MPI.rank != 0)
+                                                   quiet: mpi && MPI.rank != 0, solver: solver)
         } catch where mpi && MPI.size > 1 {
             SOLCommand.endDistributedJob(error)
         }
@@ -109,12 +112,17 @@ extension NetworkArchitecture.Preset: ExpressibleByArgument {}
 /// and reports progress on stderr.
 enum TrainCommandRunner {
     static func train(data: String, out: String, configuration: TrainingConfiguration, resume: Bool,
-                      overwrite: Bool, distributed: Bool = false, quiet: Bool = false) throws -> TrainingSummary {
+                      overwrite: Bool, distributed: Bool = false, quiet: Bool = false,
+                      solver: SourceSolverOptions? = nil) throws -> TrainingSummary {
         let lock = distributed && MPI.rank != 0 ? nil : try OutputLock(out)
         defer { withExtendedLifetime(lock) {} }
         let dataset = try PairDataset(path: data)
+        let source = try solver?.solver(for: dataset)
         let trainer = try Trainer(dataset: dataset, configuration: configuration, output: out, resume: resume,
-                                  overwrite: overwrite, distributed: distributed)
+                                  overwrite: overwrite, distributed: distributed, source: source)
+        if let source, !quiet {
+            Console.note("source solver: \(source.solverName) (stepping \(dataset.scenario.name) states of \(dataset.path))")
+        }
         if trainer.resumed && !quiet && !trainer.isFinished {
             Console.note("resuming \(out) at iteration \(trainer.iteration) of \(configuration.iterations)")
         }

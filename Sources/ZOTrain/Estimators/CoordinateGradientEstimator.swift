@@ -67,7 +67,7 @@ public struct CoordinateGradientEstimator: GradientEstimator {
         let d = pool.parameterCount
         precondition(parameters.count == d, "CGE: expected \(d) parameters, got \(parameters.count)")
         let chosen = selectedCoordinates(parameterCount: d, iteration: iteration)
-        let base = pool.prepare(at: parameters)
+        let base = try pool.prepare(at: parameters)
         let steps = scheme.steps(mu)
         let losses = try pool.coordinateLosses(chosen, steps: steps)
         var gradient = [Float](repeating: 0, count: d)

@@ -58,7 +58,7 @@ public struct RandomGradientEstimator: GradientEstimator {
     public mutating func estimate(at parameters: [Float], using pool: QueryPool, iteration: Int) throws -> GradientEstimate {
         let d = pool.parameterCount
         precondition(parameters.count == d)
-        let base = pool.prepare(at: parameters)
+        let base = try pool.prepare(at: parameters)
         let steps = scheme.steps(mu)
         let (seed, distribution, q) = (self.seed, self.distribution, directions)
         let losses = try pool.directionLosses(count: q, steps: steps) { k, u in

@@ -13,6 +13,10 @@
 /// Losses are returned (and should be accumulated) in Float64: a finite difference divides a
 /// tiny loss change by μ, and a float32 sum would drown it in round-off.
 ///
+/// Queries may throw: an objective whose loss runs an external solver reports that solver's
+/// failure (a crash, a timeout) as the error it is, instead of a NaN loss that would only surface
+/// later as "the gradient is not finite". Pure functions simply do not throw.
+///
 /// An objective is used by one thread at a time. Parallel evaluation (``QueryPool``) asks for
 /// independent copies with ``makeWorker()``; each keeps its own parameters and workspaces.
 ///
@@ -25,13 +29,13 @@ public protocol ZOObjective: AnyObject {
     /// The current base point θ (the argument of the last ``prepare(at:)``).
     var parameters: [Float] { get }
     /// Sets the base point θ, caches what later queries reuse and returns f(θ).
-    func prepare(at parameters: [Float]) -> Double
+    func prepare(at parameters: [Float]) throws -> Double
     /// Losses f(θ + s·e_j) for every coordinate j in `coordinates` and every s in `steps`,
     /// coordinate-major: result[i · steps.count + k] belongs to (coordinates[i], steps[k]).
     /// The perturbed value is the float32 sum `θ_j + s`.
-    func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) -> [Double]
+    func coordinateLosses(_ coordinates: ArraySlice<Int>, steps: [Float]) throws -> [Double]
     /// Losses f(θ + s·u) for every s in `steps` (perturbed values are float32 `θ_i + s·u_i`).
-    func directionLosses(along direction: [Float], steps: [Float]) -> [Double]
+    func directionLosses(along direction: [Float], steps: [Float]) throws -> [Double]
     /// An independent copy (own parameters and workspaces) for another thread.
     func makeWorker() -> any ZOObjective
     /// Relative cost of one query perturbing coordinate j (1 by default). A network with feature

@@ -13,6 +13,9 @@ import Foundation
 /// first split across ranks; each rank fills its slots and an all-reduce sums the
 /// zero-elsewhere loss vectors (exact: each slot has a single non-zero contribution). Every rank
 /// must call the same methods with the same arguments in the same order.
+///
+/// A query that throws (an external solver that crashed or timed out) ends the call: the other
+/// threads finish their parts, and the error of the lowest-numbered failing thread is rethrown.
 public final class QueryPool {
     /// Worker threads on this process.
     public let threads: Int
@@ -40,12 +43,12 @@ public final class QueryPool {
     private var ranks: Int { distributed ? MPI.size : 1 }
 
     /// Sets the base point θ on every worker (in parallel) and returns f(θ) from worker 0.
-    public func prepare(at parameters: [Float]) -> Double {
+    public func prepare(at parameters: [Float]) throws -> Double {
         let box = UnsafeSendable(workers)
         var base = [Double](repeating: 0, count: threads)
-        base.withUnsafeMutableBufferPointer { out in
+        try base.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out)
-            run(threads) { t in out.value[t] = box.value[t].prepare(at: parameters) }
+            try run(threads) { t in out.value[t] = try box.value[t].prepare(at: parameters) }
         }
         queryCount += 1
         return base[0]
@@ -78,11 +81,11 @@ public final class QueryPool {
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         var timings = [[Double]](repeating: [Double](repeating: 0, count: 2 * classes.count), count: threads)
         let box = UnsafeSendable(workers)
-        losses.withUnsafeMutableBufferPointer { out in
+        try losses.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out)
-            timings.withUnsafeMutableBufferPointer { timing in
+            try timings.withUnsafeMutableBufferPointer { timing in
                 let timing = UnsafeSendable(timing)
-                run(threads) { t in
+                try run(threads) { t in
                     let part = parts[t]
                     guard !part.isEmpty else { return }
                     let worker = box.value[t]
@@ -100,7 +103,7 @@ public final class QueryPool {
                         }
                         let subset = first == 0 && end - u == (last - c) * m ? steps : Array(steps[first..<(end - c * m)])
                         let start = measuring ? DispatchTime.now().uptimeNanoseconds : 0
-                        let values = worker.coordinateLosses(coordinates[c..<last], steps: subset)
+                        let values = try worker.coordinateLosses(coordinates[c..<last], steps: subset)
                         if measuring, let k = classIndex[modelCosts[c]] {
                             timing.value[t][2 * k] += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
                             timing.value[t][2 * k + 1] += Double(end - u)
@@ -150,13 +153,13 @@ public final class QueryPool {
         let parts = CoordinatePartition.split(count: rankRange.count, parts: threads)
             .map { ($0.lowerBound + rankRange.lowerBound)..<($0.upperBound + rankRange.lowerBound) }
         let box = UnsafeSendable(workers)
-        losses.withUnsafeMutableBufferPointer { out in
+        try losses.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out)
-            run(threads) { t in
+            try run(threads) { t in
                 var u = [Float](repeating: 0, count: d)
                 for k in parts[t] {
                     direction(k, &u)
-                    let values = box.value[t].directionLosses(along: u, steps: steps)
+                    let values = try box.value[t].directionLosses(along: u, steps: steps)
                     for (i, v) in values.enumerated() { out.value[k * m + i] = v }
                 }
             }
@@ -166,10 +169,18 @@ public final class QueryPool {
         return losses
     }
 
-    /// Runs `body(t)` for t in 0..<n, on n threads when n > 1.
-    private func run(_ n: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        if n == 1 { body(0); return }
-        DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    /// Runs `body(t)` for t in 0..<n, on n threads when n > 1; rethrows the error of the
+    /// lowest-numbered thread that failed, after every thread has returned.
+    private func run(_ n: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+        if n == 1 { try body(0); return }
+        var errors = [(any Error)?](repeating: nil, count: n)
+        errors.withUnsafeMutableBufferPointer { slots in
+            let slots = UnsafeSendable(slots)
+            DispatchQueue.concurrentPerform(iterations: n) { t in
+                do { try body(t) } catch { slots.value[t] = error }
+            }
+        }
+        if let first = errors.lazy.compactMap({ $0 }).first { throw first }
     }
 }
 
