@@ -8,6 +8,7 @@ let allSuites: [BenchmarkSuite] = [
     karmanSuite,
     correctorSuite,
     zoSuite,
+    rolloutSuite,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
