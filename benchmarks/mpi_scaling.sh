@@ -3,9 +3,12 @@
 # karman for two query counts on one thread (a straight-line fit T = S + Q·c gives the serial part
 # S and the cost per query c), and the same run on 2 ranks × 1 thread (T₂ = S + Q·c/2 + A gives
 # the all-reduce and split overhead A). Per-iteration times are medians over iterations 2…n (the
-# first also computes the ZO-GraSP ratios and splits by the cost model before measuring).
+# first also computes the ZO-GraSP ratios and splits by the cost model before measuring). On a
+# VM whose speed drifts the fit's intercept is too noisy to give S: docs/zo-sol.md takes S from
+# `sol-bench rollout` and c = (T − S)/U from these runs.
 # Release build; nothing else should run on the machine.
-# Usage: benchmarks/mpi_scaling.sh [network] [sparsity-low-Q] [sparsity-high-Q] [iterations]
+# Usage: [BIASES_ONLY=1] benchmarks/mpi_scaling.sh [network] [sparsity-low-Q] [sparsity-high-Q] [iterations]
+# (BIASES_ONLY=1 adds a run at sparsity 0.99999: essentially only the biases, the smallest U.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 net="${1:-tiny}"; sparse="${2:-0.99}"; dense="${3:-0.9}"; iterations="${4:-6}"
