@@ -90,4 +90,36 @@ final class BlackBoxSolverTests: XCTestCase {
         XCTAssertGreaterThan(BlackBoxBurgers.counter.count - before, 30 * network.parameterCount)
         XCTAssertLessThan(losses.last!, 0.8 * losses.first!, "losses \(losses)")
     }
+
+    /// ZO-SOL `--estimator vjp` through the same step-only solver: exact backprop through the
+    /// corrector, the solver's VJPs from perturbed-state steps. Its gradient matches FO-SOL's exact
+    /// one (the in-process solver, which steps identically, with its adjoint) and it trains.
+    func testStateVJPEstimatorMatchesFOSOLThroughASimulatorWithoutAdjoint() throws {
+        let scenario = BlackBoxBurgers()
+        let batch = try RolloutFixtures.batch(unroll: 3)
+        var network = try RolloutFixtures.network(for: batch)
+        let loss = RolloutFixtures.lossFunction(network)
+        let exact = try RolloutEngine(scenario: RolloutFixtures.scenario)
+            .lossAndGradient(network, batch: batch, lossFunction: loss, flow: .throughSolver)
+        var method = StateVJPMethod(source: scenario, lossFunction: loss, differences: FiniteDifferenceVJP(mu: 1e-2))
+        let before = BlackBoxBurgers.counter.count
+        let first = try method.step(network, batch: batch, iteration: 0)
+        XCTAssertEqual(first.loss, exact.loss, "the same rollout")
+        let cos = RolloutFixtures.cosine(first.gradient, exact.gradient)
+        let ratio = RolloutFixtures.norm(first.gradient) / RolloutFixtures.norm(exact.gradient)
+        XCTAssertGreaterThan(cos, 0.999)
+        XCTAssertEqual(ratio, 1, accuracy: 1e-2)
+        // 2 × 16 perturbed states per item and VJP: 2 items × 2 VJPs (unroll 3, none before the first step).
+        XCTAssertEqual(first.queries, 2 * 16 * 2 * 2)
+        XCTAssertEqual(first.queries, method.statesPerIteration(count: 16, batch: 2, unroll: 3))
+        XCTAssertGreaterThan(BlackBoxBurgers.counter.count - before, 3, "the black box was stepped")
+        var optimizer = Adam(parameterCount: network.parameterCount)
+        var losses: [Double] = []
+        for i in 0..<30 {
+            let step = try method.step(network, batch: batch, iteration: i)
+            losses.append(step.loss)
+            optimizer.update(&network.parameters, along: step.gradient, learningRate: 1e-2)
+        }
+        XCTAssertLessThan(losses.last!, 0.8 * losses.first!, "losses \(losses)")
+    }
 }

@@ -83,4 +83,47 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(evaluate.status, 0, evaluate.err)
         XCTAssertTrue(evaluate.out.contains("MAE over 100 steps"), evaluate.out)
     }
+
+    /// `sol train --method zo-sol --estimator vjp` end to end: the estimate and the summary count
+    /// perturbed solver states, and the run follows FO-SOL's (same options, exact adjoint) over its
+    /// first iterations; with another method the estimator is refused before anything runs.
+    func testTrainWithTheStateSpaceVJPEstimator() throws {
+        let directory = NSTemporaryDirectory() + "sol-vjp-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/burgers.h5", out = directory + "/vjp.h5"
+        let generated = try Self.runSOL(["generate", "--scenario", "burgers", "--resolution", "16", "--train", "2", "--test", "1",
+                                         "--steps", "12", "--out", data])
+        XCTAssertEqual(generated.status, 0, generated.err)
+        let trained = try Self.runSOL(["train", "--data", data, "--method", "zo-sol", "--estimator", "vjp", "--mu", "1e-2",
+                                       "--unroll", "3", "--iterations", "40", "--lr", "3e-3", "--log-interval", "1", "--out", out])
+        XCTAssertEqual(trained.status, 0, trained.err)
+        // Per iteration: 2 × 16 states per item and VJP × batch 3 × 2 VJPs (unroll 3) = 192.
+        XCTAssertTrue(trained.err.contains("ZO-SOL (state-space VJP):") && trained.err.contains("perturbed solver states per iteration"),
+                      trained.err)
+        XCTAssertTrue(trained.out.contains("7680 perturbed solver states"), trained.out)
+        func log(_ path: String) throws -> [[String: Any]] {
+            try String(contentsOfFile: TrainingLog.path(forCheckpoint: path), encoding: .utf8).split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { $0["event"] == nil }
+        }
+        let vjp = try log(out)
+        XCTAssertEqual(vjp.count, 40)
+        XCTAssertEqual(vjp.first?["queries"] as? Int, 2 * 16 * 3 * 2, "perturbed states per iteration")
+        // The same run with FO-SOL's exact adjoint: the estimated gradients are the exact ones to
+        // ~1e-4 (FiniteDifferenceVJPTests), so the first losses agree closely.
+        let fo = directory + "/fo-sol.h5"
+        let exact = try Self.runSOL(["train", "--data", data, "--method", "fo-sol", "--unroll", "3", "--iterations", "40", "--lr", "3e-3",
+                                     "--log-interval", "1", "--out", fo])
+        XCTAssertEqual(exact.status, 0, exact.err)
+        let foLosses = try log(fo).compactMap { $0["loss"] as? Double }, vjpLosses = vjp.compactMap { $0["loss"] as? Double }
+        XCTAssertEqual(vjpLosses[0], foLosses[0], "the same initial network and batch")
+        for i in 1..<5 {
+            XCTAssertEqual(vjpLosses[i], foLosses[i], accuracy: 1e-3 * foLosses[i], "iteration \(i + 1)")
+        }
+        let refused = try Self.runSOL(["train", "--data", data, "--method", "fo-sol", "--estimator", "vjp", "--out", directory + "/fo.h5"])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.err.contains("vjp is a ZO-SOL estimator; use it with --method zo-sol"), refused.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/fo.h5"))
+    }
 }

@@ -68,6 +68,9 @@ public struct ZerothOrderMethod: TrainingMethod {
         case .rge:
             estimator = RandomGradientEstimator(directions: options.directions, mu: Float(options.mu), scheme: .central,
                                                 distribution: .gaussian, seed: seed)
+        case .vjp:
+            throw SOLError.invalidOption(name: "estimator", reason: "vjp estimates the solver's VJPs, not parameter-space "
+                                         + "differences: it is StateVJPMethod, not ZerothOrderMethod")
         case .central, .forward:
             let scheme: DifferenceScheme = options.estimator == .forward ? .forward : .central
             let coordinates: CoordinateGradientEstimator.Coordinates = options.sparsity == 0

@@ -39,12 +39,19 @@ public final class RolloutEngine: @unchecked Sendable {
     }
 
     /// How gradients flow back through the solver.
-    public enum GradientFlow: Sendable {
+    public enum GradientFlow: Sendable, Equatable {
         /// Exact: chain through the solver's discrete adjoint (FO-SOL).
         case throughSolver
+        /// Chain through vector-Jacobian products of the solver estimated by finite differences
+        /// of its state, from ``Simulator/step(_:)`` calls only (ZO-SOL `--estimator vjp`).
+        case throughSolverByDifferences(FiniteDifferenceVJP)
         /// The solver's Jacobian is treated as zero (NON, NOG-SOL).
         case correctorOnly
     }
+
+    /// States stepped by finite-difference VJPs (``GradientFlow/throughSolverByDifferences(_:)``),
+    /// besides the rollouts' ``solverSteps``.
+    public private(set) var differenceStates = 0
 
     /// The source simulator for a batch composition (built once, then reused).
     public func simulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
@@ -192,19 +199,40 @@ public final class RolloutEngine: @unchecked Sendable {
         for i in stride(from: n - 1, through: 0, by: -1) {
             var g = incoming ?? Tensor<Float>(shape: batch.start.shape)
             lossFunction.addGradient(states[i + 1], batch.targets[i], weight: 1 / Double(n), to: &g)
-            let wantInput = flow == .throughSolver && i > 0
+            let wantInput = flow != .correctorOnly && i > 0
             let dx = network.backward(outputGradient: g, cache: caches[i], workspace: workspace,
                                       parameterGradient: &gradient, inputGradient: wantInput)
-            if wantInput, let dx, let adjoint = sim as? any DifferentiableSimulator<Float> {
+            if wantInput, let dx {
                 // ∂L/∂p_i = g (identity path) + the state channels of ∂L/∂x.
                 var gp = g
                 Self.addStateChannels(of: dx, channels: c, to: &gp)
-                incoming = try adjoint.stepVJP(at: states[i], cotangent: gp)
+                incoming = try solverVJP(flow, simulator: sim, at: states[i], cotangent: gp, parameters: batch.parameters)
             } else {
                 incoming = nil
             }
         }
         return (loss, gradient)
+    }
+
+    /// `J_P(s)ᵀ w`: the solver's discrete adjoint, or its finite-difference estimate from
+    /// batches of perturbed states stepped by this engine's simulators.
+    private func solverVJP(_ flow: GradientFlow, simulator: any Simulator<Float>, at s: Tensor<Float>, cotangent w: Tensor<Float>,
+                           parameters: [SimulationParameters]) throws -> Tensor<Float>? {
+        switch flow {
+        case .correctorOnly:
+            return nil
+        case .throughSolver:
+            guard let adjoint = simulator as? any DifferentiableSimulator<Float> else { return nil }
+            return try adjoint.stepVJP(at: s, cotangent: w)
+        case .throughSolverByDifferences(let differences):
+            let n = s.count / max(s.shape[0], 1)
+            differenceStates += differences.steppedStates(count: n, batch: s.shape[0])
+            return try reporting("stepping perturbed states for a finite-difference VJP", parameters) {
+                try differences.vjp(at: s, cotangent: w, parameters: parameters) { p, m in
+                    try self.simulator(for: Array(repeating: p, count: m))
+                }
+            }
+        }
     }
 
     /// Adds the first `channels` channels of `x` (`[B, C + k, H, W]`) to `g` (`[B, C, H, W]`).

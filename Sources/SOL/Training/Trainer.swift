@@ -169,6 +169,13 @@ public final class Trainer {
         case .non, .foSOL, .nogSOL:
             method = BackpropMethod(kind: configuration.method, engine: RolloutEngine(source: source),
                                     lossFunction: lossFunction)
+        case .zoSOL where configuration.zo.estimator == .vjp:
+            if distributed {
+                throw SOLError.invalidOption(name: "estimator", reason: "vjp runs in one process (its solver steps are batched "
+                                             + "within each VJP; MPI ranks would repeat the same work); start it without mpirun/--mpi")
+            }
+            method = StateVJPMethod(source: source, lossFunction: lossFunction,
+                                    differences: FiniteDifferenceVJP(scheme: .central, mu: configuration.zo.mu))
         case .zoSOL:
             let first = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: unroll)
             let (network, configuration, ratios) = (network, configuration, metadata.pruningRatios)
@@ -321,6 +328,13 @@ public final class Trainer {
     /// Queries per iteration of the configured method (0 for first-order methods): a budget check.
     public var queriesPerIteration: Int { method.queriesPerIteration }
 
+    /// Perturbed solver states stepped per iteration by ZO-SOL `--estimator vjp` (nil otherwise).
+    public var vjpStatesPerIteration: Int? {
+        guard let vjp = method as? StateVJPMethod else { return nil }
+        let count = dataset.channels.count * dataset.grid.reduce(1, *)
+        return vjp.statesPerIteration(count: count, batch: configuration.batchSize, unroll: configuration.effectiveUnroll)
+    }
+
     /// Estimated wall time of the remaining iterations, from one timed rollout-loss evaluation
     /// times the queries per iteration (ZO-SOL) spread over the worker threads and MPI ranks.
     public func estimatedSeconds(ranks: Int = 1) throws -> Double {
@@ -337,6 +351,16 @@ public final class Trainer {
             return Date().timeIntervalSince(start)
         }
         let remaining = Double(configuration.iterations - iteration)
+        if let vjp = method as? StateVJPMethod {
+            // One whole iteration, timed: the rollout, the backward pass and its solver VJPs.
+            var timed = StateVJPMethod(source: source, lossFunction: lossFunction, differences: vjp.differences)
+            let seconds = try Self.reportingSolver("while timing an iteration for the estimate") {
+                let start = Date()
+                _ = try timed.step(network, batch: batch, iteration: iteration)
+                return Date().timeIntervalSince(start)
+            }
+            return seconds * remaining
+        }
         let workers = Double(max(configuration.threads, 1) * max(ranks, 1))
         return perQuery * Double(max(queriesPerIteration, 1)) * remaining / workers
     }

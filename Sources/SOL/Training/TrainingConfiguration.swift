@@ -119,6 +119,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         public var summary: String {
             switch estimator {
             case .rge: return String(format: "RGE, %d directions, μ = %g", directions, mu)
+            case .vjp: return String(format: "state-space VJP by central differences, μ = %g (relative to the state's scale)", mu)
             case .central, .forward:
                 let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
                 return sparsity == 0 ? String(format: "%@ CGE (dense), μ = %g", estimator.rawValue, mu)
@@ -161,6 +162,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         try require(s.gamma > 0 && s.gamma <= 1, "gamma", "must be in (0, 1], got \(s.gamma)")
         try require(s.minimumFactor >= 0 && s.minimumFactor <= 1, "minimum-factor", "must be in [0, 1], got \(s.minimumFactor)")
         try require(zo.mu > 0 && zo.mu < 1, "mu", "must be in (0, 1), got \(zo.mu)")
+        try require(zo.estimator != .vjp || method == .zoSOL, "estimator",
+                    "vjp is a ZO-SOL estimator; use it with --method zo-sol (got --method \(method.rawValue))")
         try require(inUnitInterval(zo.sparsity), "sparsity", "must be in [0, 1), got \(zo.sparsity)")
         try require(zo.redrawInterval >= 1, "redraw-interval", "must be ≥ 1, got \(zo.redrawInterval)")
         try require(zo.directions >= 1, "directions", "must be ≥ 1, got \(zo.directions)")

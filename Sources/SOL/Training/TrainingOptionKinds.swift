@@ -44,6 +44,10 @@ public enum EstimatorKind: String, TrainingOptionChoice {
     case forward
     /// Randomised gradient estimation along `directions` Gaussian directions (central).
     case rge
+    /// Zeroth order through the solver's STATE: exact backpropagation through the corrector,
+    /// the solver's vector-Jacobian products estimated by central differences of its state
+    /// (``FiniteDifferenceVJP``, step μ relative to the state's scale; `step` calls only).
+    case vjp
 }
 
 extension NetworkArchitecture.Preset {

@@ -31,7 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of initialisation, batches and ZO masks.") var seed: UInt64?
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
-    @Option(help: "ZO estimator: central, forward or rge.") var estimator: EstimatorKind?
+    @Option(help: "ZO estimator: central, forward, rge (parameter space) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by central differences of its state).") var estimator: EstimatorKind?
     @Option(parsing: .unconditional, help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
     @Option(help: "Layer-wise pruning ratios JSON (from ZO-GraSP); computed at start when absent.") var pruningRatios: String?
     @Option(parsing: .unconditional, help: "Re-draw the sparse mask every this many iterations.") var redrawInterval: Int?
@@ -96,7 +96,8 @@ struct Train: ParsableCommand {
             } else {
                 print(String(format: "%@: %d iterations, final loss %.4g, %.1f s%@ → %@", summary.method.label, summary.iterations,
                              summary.finalLoss, summary.elapsedSeconds,
-                             summary.queries > 0 ? ", \(summary.queries) queries" : "", summary.checkpoint))
+                             summary.queries == 0 ? "" : configuration.zo.estimator == .vjp && configuration.method == .zoSOL
+                                ? ", \(summary.queries) perturbed solver states" : ", \(summary.queries) queries", summary.checkpoint))
             }
         }
     }
@@ -129,19 +130,24 @@ enum TrainCommandRunner {
         if configuration.method == .zoSOL && !quiet && !trainer.isFinished {
             let ranks = distributed ? MPI.size : 1
             let estimate = try trainer.estimatedSeconds(ranks: ranks)
-            let perIteration = trainer.queriesPerIteration
-            Console.note(String(format: "ZO-SOL: %d queries per iteration; estimated %@ for %d iterations on %d thread(s)%@",
-                                perIteration, Progress.clock(estimate), configuration.iterations - trainer.iteration,
-                                configuration.threads, ranks > 1 ? " × \(ranks) MPI ranks" : ""))
+            if let states = trainer.vjpStatesPerIteration {
+                Console.note(String(format: "ZO-SOL (state-space VJP): %d perturbed solver states per iteration; estimated %@ for %d iterations",
+                                    states, Progress.clock(estimate), configuration.iterations - trainer.iteration))
+            } else {
+                Console.note(String(format: "ZO-SOL: %d queries per iteration; estimated %@ for %d iterations on %d thread(s)%@",
+                                    trainer.queriesPerIteration, Progress.clock(estimate), configuration.iterations - trainer.iteration,
+                                    configuration.threads, ranks > 1 ? " × \(ranks) MPI ranks" : ""))
+            }
             if estimate > 3600 {
                 Console.note("warning: this ZO budget takes more than an hour; lower --iterations, raise --sparsity or use more --threads/MPI ranks")
             }
         }
+        let rateUnit = trainer.vjpStatesPerIteration == nil ? "queries/s" : "solver states/s"
         let bar = quiet ? nil : Progress(total: configuration.iterations - trainer.iteration, label: configuration.method.label,
                                          unit: "it")
         let summary = try trainer.run { p in
             bar?.advance(detail: String(format: "loss %.4g%@", p.loss,
-                                        p.queriesPerSecond > 0 ? String(format: ", %.0f queries/s", p.queriesPerSecond) : ""))
+                                        p.queriesPerSecond > 0 ? String(format: ", %.0f %@", p.queriesPerSecond, rateUnit) : ""))
         }
         bar?.finish()
         return summary
