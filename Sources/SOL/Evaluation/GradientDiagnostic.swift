@@ -7,7 +7,9 @@ import ZOTrain
 /// the gradients of the unrolled rollout loss `L(θ)` obtained by
 /// - FO-SOL: exact reverse mode through corrector and solver (the reference),
 /// - NOG-SOL: reverse mode through the corrector only (solver Jacobian treated as zero),
-/// - ZO-SOL: the configured coordinate-wise estimate through the black-box solver,
+/// - ZO-SOL: the configured estimate through the black-box solver (coordinate-wise in the
+///   parameters, or `vjp`: exact backprop through the corrector with the solver's VJPs from
+///   differences of its state),
 ///
 /// by their cosines `cos(a, b) = ⟨a, b⟩ / (‖a‖ ‖b‖)` and norm ratios `‖a‖ / ‖g_FO‖`.
 /// A NOG cosine near 1 means that dropping the solver's Jacobian keeps the descent direction
@@ -38,7 +40,7 @@ public enum GradientDiagnostic {
         public var normRatioNOG: Double
         /// ‖ZO‖ / ‖FO‖
         public var normRatioZO: Double
-        /// Loss evaluations the ZO estimate spent.
+        /// Loss evaluations the ZO estimate spent (perturbed solver states for `vjp`).
         public var queries: Int
     }
 
@@ -74,8 +76,10 @@ public enum GradientDiagnostic {
                                seed: UInt64 = 0, threads: Int = 1, label: String) throws -> Report {
         guard let firstBatch = batches.first else { throw SOLError.invalidOption(name: "batches", reason: "must be ≥ 1, got 0") }
         let engine = RolloutEngine(scenario: scenario)
-        var zo = try ZerothOrderMethod(network: network, source: scenario, lossFunction: lossFunction,
-                                       initialBatch: firstBatch, options: options, seed: seed, threads: threads)
+        var zo: any TrainingMethod = options.estimator == .vjp
+            ? StateVJPMethod(source: scenario, lossFunction: lossFunction, differences: FiniteDifferenceVJP(scheme: .central, mu: options.mu))
+            : try ZerothOrderMethod(network: network, source: scenario, lossFunction: lossFunction,
+                                    initialBatch: firstBatch, options: options, seed: seed, threads: threads)
         var rows: [Row] = []
         for (i, batch) in batches.enumerated() {
             let fo = try engine.lossAndGradient(network, batch: batch, lossFunction: lossFunction, flow: .throughSolver)
@@ -137,9 +141,11 @@ public enum GradientDiagnostic {
 extension GradientDiagnostic {
     /// The diagnostic on a dataset: `batches` training mini-batches (seeded as the trainer draws
     /// them), at the initial weights of `preset` and, if given, at each trained model's weights.
-    /// - Parameter sparsity: 0 = dense central CGE; otherwise sparse CGE with ZO-GraSP ratios.
+    /// - Parameters:
+    ///   - sparsity: 0 = dense CGE; otherwise sparse CGE with ZO-GraSP ratios.
+    ///   - estimator: the ZO estimate: `central` (default), `forward`, `rge` or `vjp`.
     public static func run(dataset: PairDataset, models: [TrainedModel], preset: NetworkArchitecture.Preset = .tiny, batches: Int = 4,
-                           unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0,
+                           unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0, estimator: EstimatorKind = .central,
                            threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
         let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll, batchSize: batchSize, seed: seed)
@@ -153,7 +159,7 @@ extension GradientDiagnostic {
             networks.append(("init", try Network(architecture: architecture, seed: seed, normalization: normalization)))
         }
         for model in models { networks.append(("\(model.label) (\((model.path as NSString).lastPathComponent))", model.network)) }
-        var options = TrainingConfiguration.ZOOptions.dense(mu: mu)
+        var options = TrainingConfiguration.ZOOptions.dense(estimator, mu: mu)
         options.sparsity = sparsity
         return try networks.map { label, network in
             let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))

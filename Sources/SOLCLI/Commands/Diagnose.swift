@@ -21,7 +21,9 @@ struct Diagnose: ParsableCommand {
     @Option(parsing: .unconditional, help: "(simulation, start frame) pairs per mini-batch.") var batchSize = 3
     @Option(parsing: .unconditional, help: "Unrolled solver steps of the loss.") var unroll = 4
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu = 1e-3
-    @Option(parsing: .unconditional, help: "ZO sparsity (0 = dense central CGE).") var sparsity = 0.0
+    @Option(parsing: .unconditional, help: "ZO sparsity (0 = dense CGE).") var sparsity = 0.0
+    @Option(help: "ZO estimate: central, forward, rge or vjp (the solver's VJPs from differences of its state; use --mu 1e-2).")
+    var estimator: EstimatorKind = .central
     @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries.") var threads = 2
@@ -44,7 +46,7 @@ struct Diagnose: ParsableCommand {
         let trained = try models.map { try TrainedModel(path: $0, dataset: dataset) }
         let start = Date()
         let reports = try GradientDiagnostic.run(dataset: dataset, models: trained, preset: network, batches: batches,
-                                                 unroll: unroll, batchSize: batchSize, mu: mu, sparsity: sparsity,
+                                                 unroll: unroll, batchSize: batchSize, mu: mu, sparsity: sparsity, estimator: estimator,
                                                  threads: threads, seed: seed, includeInitialisation: !skipInit)
         Console.note(String(format: "diagnostic done in %.1f s", Date().timeIntervalSince(start)))
         print(format == "json" ? GradientDiagnostic.json(reports) : GradientDiagnostic.markdown(reports))
