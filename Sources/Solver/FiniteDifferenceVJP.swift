@@ -1,3 +1,4 @@
+import Foundation
 import SOLCore
 
 /// Vector-Jacobian products of a black-box step `P` by coordinate-wise finite differences of the
@@ -42,16 +43,17 @@ public struct FiniteDifferenceVJP: Sendable, Equatable {
     }
 
     /// `J_P(s)ᵀ w` for every item of `states` (`[B, C, H, W]`), `cotangent` of the same shape.
-    /// `simulator(p, m)` returns a source simulator stepping `m` states that all have parameters
-    /// `p` (one batch item's); it is called with at most two distinct `m` per item.
-    public func vjp(at states: Tensor<Float>, cotangent: Tensor<Float>, parameters: [SimulationParameters],
-                    simulator: (SimulationParameters, Int) throws -> any Simulator<Float>) throws -> Tensor<Float> {
+    /// `simulator(p, m, k)` returns a source simulator stepping `m` states that all have
+    /// parameters `p` (one batch item's), for worker `k` of `workers`: each worker steps its own
+    /// contiguous share of an item's chunks on its own simulators (and threads), so the result
+    /// does not depend on `workers` (every coordinate's difference is computed alone).
+    public func vjp(at states: Tensor<Float>, cotangent: Tensor<Float>, parameters: [SimulationParameters], workers: Int = 1,
+                    simulator: @Sendable (SimulationParameters, Int, Int) throws -> any Simulator<Float>) throws -> Tensor<Float> {
         precondition(states.shape == cotangent.shape && states.rank == 4 && states.shape[0] == parameters.count,
                      "FiniteDifferenceVJP: states \(states.shape), cotangent \(cotangent.shape), \(parameters.count) parameter sets")
         let batch = states.shape[0], n = states.shape[1] * states.shape[2] * states.shape[3]
         let itemShape = Array(states.shape.dropFirst())
-        var result = Tensor<Float>(shape: states.shape)
-        let perCoordinate = scheme == .central ? 2 : 1
+        var result = [Float](repeating: 0, count: states.count)
         for b in 0..<batch {
             let s = Array(states.scalars[(b * n)..<((b + 1) * n)])
             let w = cotangent.scalars[(b * n)..<((b + 1) * n)].map(Double.init)
@@ -61,50 +63,83 @@ public struct FiniteDifferenceVJP: Sendable, Equatable {
             var base: [Double] = []
             if scheme == .forward {
                 var one = Tensor<Float>(shape: [1] + itemShape, scalars: s)
-                try simulator(parameters[b], 1).step(&one)
+                try simulator(parameters[b], 1, 0).step(&one)
                 base = one.scalars.map(Double.init)
             }
-            var start = 0
-            while start < n {
-                let m = min(chunk, n - start)
-                var perturbed = Tensor<Float>(shape: [perCoordinate * m] + itemShape)
-                var steps = [Double](repeating: 0, count: m)
-                perturbed.withUnsafeMutableBufferPointer { p in
-                    for k in 0..<m {
-                        let i = start + k, x = s[i]
-                        let plus = Float(Double(x) + h), minus = Float(Double(x) - h)
-                        let row = perCoordinate * k
-                        for r in 0..<perCoordinate {
-                            let dst = p.baseAddress! + (row + r) * n
-                            s.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: n) }
-                        }
-                        p[row * n + i] = plus
-                        if scheme == .central {
-                            p[(row + 1) * n + i] = minus
-                            steps[k] = Double(plus) - Double(minus)
-                        } else {
-                            steps[k] = Double(plus) - Double(x)
+            let chunks = (n + chunk - 1) / chunk, parts = max(1, min(workers, chunks))
+            let item = Item(state: s, cotangent: w, base: base, step: h, shape: itemShape, parameters: parameters[b])
+            var failures = [Error?](repeating: nil, count: parts)
+            result.withUnsafeMutableBufferPointer { out in
+                let out = UnsafeSendablePointer(out.baseAddress! + b * n)
+                failures.withUnsafeMutableBufferPointer { failed in
+                    let failed = UnsafeSendablePointer(failed.baseAddress!)
+                    @Sendable func work(_ k: Int) {
+                        do {
+                            for c in (chunks * k / parts)..<(chunks * (k + 1) / parts) {
+                                try self.differences(item, coordinates: (c * self.chunk)..<min(n, (c + 1) * self.chunk), into: out.pointer) { m in
+                                    try simulator(item.parameters, m, k)
+                                }
+                            }
+                        } catch {
+                            failed.pointer[k] = error
                         }
                     }
+                    if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
                 }
-                try simulator(parameters[b], perCoordinate * m).step(&perturbed)
-                perturbed.withUnsafeBufferPointer { p in
-                    for k in 0..<m {
-                        let row = perCoordinate * k
-                        var dot = 0.0
-                        if scheme == .central {
-                            let a = p.baseAddress! + row * n, c = a + n
-                            for j in 0..<n { dot += w[j] * (Double(a[j]) - Double(c[j])) }
-                        } else {
-                            let a = p.baseAddress! + row * n
-                            for j in 0..<n { dot += w[j] * (Double(a[j]) - base[j]) }
-                        }
-                        result.scalars[b * n + start + k] = steps[k] != 0 ? Float(dot / steps[k]) : 0
-                    }
+            }
+            if let failure = failures.compactMap({ $0 }).first { throw failure }
+        }
+        return Tensor(shape: states.shape, scalars: result)
+    }
+
+    /// One batch item: its state, cotangent (Float64), `P(s)` for forward differences, the step.
+    private struct Item: Sendable {
+        let state: [Float]
+        let cotangent: [Double]
+        let base: [Double]
+        let step: Double
+        let shape: [Int]
+        let parameters: SimulationParameters
+    }
+
+    /// The VJP entries of `coordinates` of one item, from one step call of their perturbed states.
+    private func differences(_ item: Item, coordinates: Range<Int>, into out: UnsafeMutablePointer<Float>,
+                             simulator: (Int) throws -> any Simulator<Float>) throws {
+        let s = item.state, w = item.cotangent, n = s.count, m = coordinates.count
+        let perCoordinate = scheme == .central ? 2 : 1
+        var perturbed = Tensor<Float>(shape: [perCoordinate * m] + item.shape)
+        var steps = [Double](repeating: 0, count: m)
+        perturbed.withUnsafeMutableBufferPointer { p in
+            for (k, i) in coordinates.enumerated() {
+                let x = s[i]
+                let plus = Float(Double(x) + item.step), minus = Float(Double(x) - item.step)
+                let row = perCoordinate * k
+                for r in 0..<perCoordinate {
+                    let dst = p.baseAddress! + (row + r) * n
+                    s.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: n) }
                 }
-                start += m
+                p[row * n + i] = plus
+                if scheme == .central {
+                    p[(row + 1) * n + i] = minus
+                    steps[k] = Double(plus) - Double(minus)
+                } else {
+                    steps[k] = Double(plus) - Double(x)
+                }
             }
         }
-        return result
+        try simulator(perCoordinate * m).step(&perturbed)
+        perturbed.withUnsafeBufferPointer { p in
+            for (k, i) in coordinates.enumerated() {
+                let a = p.baseAddress! + perCoordinate * k * n
+                var dot = 0.0
+                if scheme == .central {
+                    let c = a + n
+                    for j in 0..<n { dot += w[j] * (Double(a[j]) - Double(c[j])) }
+                } else {
+                    for j in 0..<n { dot += w[j] * (Double(a[j]) - item.base[j]) }
+                }
+                out[i] = steps[k] != 0 ? Float(dot / steps[k]) : 0
+            }
+        }
     }
 }

@@ -113,6 +113,13 @@ final class BlackBoxSolverTests: XCTestCase {
         XCTAssertEqual(first.queries, 2 * 16 * 2 * 2)
         XCTAssertEqual(first.queries, method.statesPerIteration(count: 16, batch: 2, unroll: 3))
         XCTAssertGreaterThan(BlackBoxBurgers.counter.count - before, 3, "the black box was stepped")
+        for threads in [2, 3] {
+            var parallel = StateVJPMethod(source: scenario, lossFunction: loss, differences: FiniteDifferenceVJP(mu: 1e-2, chunk: 5),
+                                          threads: threads)
+            let step = try parallel.step(network, batch: batch, iteration: 0)
+            XCTAssertEqual(step.gradient, first.gradient, "\(threads) threads, other chunks: bit for bit")
+            XCTAssertEqual(step.loss, first.loss)
+        }
         var optimizer = Adam(parameterCount: network.parameterCount)
         var losses: [Double] = []
         for i in 0..<30 {

@@ -18,7 +18,7 @@ final class FiniteDifferenceVJPTests: XCTestCase {
         let cotangent = Tensor<Float>(shape: states.shape) { _ in Float(rng.nextGaussian()) }
         let reference = try exact.stepVJP(at: states, cotangent: cotangent)
         let estimates = try mus.map { mu in
-            try FiniteDifferenceVJP(scheme: .central, mu: mu, chunk: chunk).vjp(at: states, cotangent: cotangent, parameters: parameters) { p, m in
+            try FiniteDifferenceVJP(scheme: .central, mu: mu, chunk: chunk).vjp(at: states, cotangent: cotangent, parameters: parameters) { p, m, _ in
                 try scenario.makeSource(Array(repeating: p, count: m), as: Float.self)
             }
         }
@@ -84,8 +84,9 @@ final class FiniteDifferenceVJPTests: XCTestCase {
         _ = check("karman", try compare(scenario, steps: 3, mus: mus, chunk: 512), mus: mus, bounds: [5e-3, 2e-3])
     }
 
-    /// The result does not depend on how many perturbed states one step call carries, and
-    /// forward differences (half the states) agree with central ones to first order.
+    /// The result does not depend on how many perturbed states one step call carries nor on how
+    /// many workers step them, and forward differences (half the states) agree with central ones
+    /// to first order.
     func testChunkSizeDoesNotChangeTheResultAndForwardDifferencesAgree() throws {
         let scenario = BurgersScenario()
         let parameters = scenario.defaultParameters(train: 2, test: 0, seed: 5).train
@@ -94,14 +95,17 @@ final class FiniteDifferenceVJPTests: XCTestCase {
         try sim.step(&states)
         var rng = SplitMix64(seed: 3)
         let w = Tensor<Float>(shape: states.shape) { _ in Float(rng.nextGaussian()) }
-        func estimate(_ scheme: FiniteDifferenceVJP.Scheme, chunk: Int) throws -> Tensor<Float> {
-            try FiniteDifferenceVJP(scheme: scheme, mu: 1e-2, chunk: chunk).vjp(at: states, cotangent: w, parameters: parameters) { p, m in
+        func estimate(_ scheme: FiniteDifferenceVJP.Scheme, chunk: Int, workers: Int = 1) throws -> Tensor<Float> {
+            try FiniteDifferenceVJP(scheme: scheme, mu: 1e-2, chunk: chunk).vjp(at: states, cotangent: w, parameters: parameters,
+                                                                                 workers: workers) { p, m, _ in
                 try scenario.makeSource(Array(repeating: p, count: m), as: Float.self)
             }
         }
         let whole = try estimate(.central, chunk: 1_000)
         XCTAssertEqual(try estimate(.central, chunk: 7).scalars, whole.scalars)
         XCTAssertEqual(try estimate(.central, chunk: 1).scalars, whole.scalars)
+        XCTAssertEqual(try estimate(.central, chunk: 3, workers: 2).scalars, whole.scalars, "2 workers")
+        XCTAssertEqual(try estimate(.central, chunk: 3, workers: 3).scalars, whole.scalars, "3 workers")
         let forward = try estimate(.forward, chunk: 5)
         XCTAssertGreaterThan(cosine(forward, whole), 0.999)
         XCTAssertEqual(FiniteDifferenceVJP(scheme: .forward).steppedStates(count: 32, batch: 2), 66)

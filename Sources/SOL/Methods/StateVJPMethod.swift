@@ -20,9 +20,11 @@ public struct StateVJPMethod: TrainingMethod {
     /// The finite-difference VJP of the solver.
     public let differences: FiniteDifferenceVJP
 
-    /// The method stepping `source` with VJPs estimated by `differences`.
-    public init(source: any SourceSolver, lossFunction: RolloutLoss, differences: FiniteDifferenceVJP) {
+    /// The method stepping `source` with VJPs estimated by `differences`, their perturbed states
+    /// stepped on `threads` workers (the result does not depend on it).
+    public init(source: any SourceSolver, lossFunction: RolloutLoss, differences: FiniteDifferenceVJP, threads: Int = 1) {
         engine = RolloutEngine(source: source)
+        engine.differenceWorkers = (1..<max(threads, 1)).map { _ in RolloutEngine(source: source) }
         self.lossFunction = lossFunction
         self.differences = differences
     }

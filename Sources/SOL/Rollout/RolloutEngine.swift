@@ -52,6 +52,10 @@ public final class RolloutEngine: @unchecked Sendable {
     /// States stepped by finite-difference VJPs (``GradientFlow/throughSolverByDifferences(_:)``),
     /// besides the rollouts' ``solverSteps``.
     public private(set) var differenceStates = 0
+    /// Further engines that step shares of a finite-difference VJP's perturbed states in parallel
+    /// (each with its own simulators, hence its own external process); this engine is worker 0.
+    /// The VJP does not depend on how many there are.
+    public var differenceWorkers: [RolloutEngine] = []
 
     /// The source simulator for a batch composition (built once, then reused).
     public func simulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
@@ -227,9 +231,10 @@ public final class RolloutEngine: @unchecked Sendable {
         case .throughSolverByDifferences(let differences):
             let n = s.count / max(s.shape[0], 1)
             differenceStates += differences.steppedStates(count: n, batch: s.shape[0])
+            let engines = [self] + differenceWorkers
             return try reporting("stepping perturbed states for a finite-difference VJP", parameters) {
-                try differences.vjp(at: s, cotangent: w, parameters: parameters) { p, m in
-                    try self.simulator(for: Array(repeating: p, count: m))
+                try differences.vjp(at: s, cotangent: w, parameters: parameters, workers: engines.count) { p, m, k in
+                    try engines[k].simulator(for: Array(repeating: p, count: m))
                 }
             }
         }

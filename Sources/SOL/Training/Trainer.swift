@@ -175,7 +175,8 @@ public final class Trainer {
                                              + "within each VJP; MPI ranks would repeat the same work); start it without mpirun/--mpi")
             }
             method = StateVJPMethod(source: source, lossFunction: lossFunction,
-                                    differences: FiniteDifferenceVJP(scheme: .central, mu: configuration.zo.mu))
+                                    differences: FiniteDifferenceVJP(scheme: .central, mu: configuration.zo.mu),
+                                    threads: configuration.threads)
         case .zoSOL:
             let first = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: unroll)
             let (network, configuration, ratios) = (network, configuration, metadata.pruningRatios)
@@ -353,7 +354,8 @@ public final class Trainer {
         let remaining = Double(configuration.iterations - iteration)
         if let vjp = method as? StateVJPMethod {
             // One whole iteration, timed: the rollout, the backward pass and its solver VJPs.
-            var timed = StateVJPMethod(source: source, lossFunction: lossFunction, differences: vjp.differences)
+            var timed = StateVJPMethod(source: source, lossFunction: lossFunction, differences: vjp.differences,
+                                       threads: configuration.threads)
             let seconds = try Self.reportingSolver("while timing an iteration for the estimate") {
                 let start = Date()
                 _ = try timed.step(network, batch: batch, iteration: iteration)
