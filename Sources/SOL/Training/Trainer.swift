@@ -171,8 +171,8 @@ public final class Trainer {
                                     lossFunction: lossFunction)
         case .zoSOL where configuration.zo.estimator == .vjp:
             if distributed {
-                throw SOLError.invalidOption(name: "estimator", reason: "vjp runs in one process (its solver steps are batched "
-                                             + "within each VJP; MPI ranks would repeat the same work); start it without mpirun/--mpi")
+                throw SOLError.invalidOption(name: "estimator", reason: "vjp runs in one process (its perturbed states are stepped on --threads "
+                                             + "workers; MPI ranks would repeat the same work); start it without mpirun/--mpi")
             }
             method = StateVJPMethod(source: source, lossFunction: lossFunction,
                                     differences: FiniteDifferenceVJP(scheme: .central, mu: configuration.zo.mu),
