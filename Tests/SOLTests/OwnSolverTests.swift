@@ -146,6 +146,20 @@ final class OwnSolverTests: XCTestCase {
                     relative: 1e-6, "eval through the plug-in vs in-process")
     }
 
+    // ZO-SOL `--estimator vjp` through both examples: the perturbed states of each VJP travel as
+    // batches through the process (one per worker thread) and the plug-in, and the losses are the
+    // in-process run's (the C plug-in steps bit for bit like the in-process solver; numpy in float64).
+    func testStateSpaceVJPThroughTheExamples() throws {
+        let vjp = ["--method", "zo-sol", "--estimator", "vjp", "--mu", "1e-2", "--unroll", "3", "--iterations", "3", "--lr", "1e-3",
+                   "--schedule", "constant", "--threads", "2"]
+        let inProcess = try train(path("in.h5"), vjp)
+        let plugin = try train(path("c.h5"), vjp + ["--source-lib", try compileCExample()])
+        assertClose(plugin, inProcess, relative: 1e-6, "vjp: C plug-in vs in-process losses")
+        let python = try requirePython()
+        let external = try train(path("py.h5"), vjp + ["--source-cmd", "\(python) \(Self.root.path)/examples/python/burgers_solver.py"])
+        assertClose(external, inProcess, relative: 1e-4, "vjp: python vs in-process losses")
+    }
+
     /// Builds examples/c/burgers_solver.c as the docs say; skips without a C compiler or FFTW headers.
     private func compileCExample() throws -> String {
         let library = path("libburgers_solver.so")
