@@ -26,6 +26,34 @@ final class CommandLineTests: XCTestCase {
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
+    /// The repository root (examples/, include/, .venv).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs a program; exit status and its combined output (status −1 if it cannot start).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, out: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A Python that can `import modules`: `$SOL_PYTHON`, the project's `.venv` (made by
+    /// `make test`), or a `python3` on the `PATH`; nil if none can.
+    static func python(importing modules: String) -> String? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        let candidates = [ProcessInfo.processInfo.environment["SOL_PYTHON"], root.appendingPathComponent(".venv/bin/python").path]
+            .compactMap { $0 } + path
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) && run($0, ["-c", "import \(modules)"]).status == 0 }
+    }
+
     func testHelpListsTheSubcommands() throws {
         let result = try Self.runSOL(["--help"])
         XCTAssertEqual(result.status, 0)

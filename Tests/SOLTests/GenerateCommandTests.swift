@@ -26,30 +26,6 @@ final class GenerateCommandTests: XCTestCase {
         try CommandLineTests.runSOL(["generate"] + arguments + ["--out", out])
     }
 
-    /// A Python with h5py: `$SOL_PYTHON`, the project's `.venv` (created by `make test`), or `python3`.
-    private func pythonWithH5py() -> String? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [ProcessInfo.processInfo.environment["SOL_PYTHON"], root.appendingPathComponent(".venv/bin/python").path,
-                          "/usr/bin/python3"].compactMap { $0 }
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            if (try? run(candidate, ["-c", "import h5py, numpy"]).status) == 0 { return candidate }
-        }
-        return nil
-    }
-
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     func testGenerateWritesTheDocumentedLayout() throws {
         let out = path("burgers.h5")
         let result = try generate(smallBurgers, out: out)
@@ -68,7 +44,7 @@ final class GenerateCommandTests: XCTestCase {
         let viscosities = Set((dataset.train + dataset.test).map { $0.parameters["viscosity"]! })
         XCTAssertEqual(viscosities.count, 3)
 
-        guard let python = pythonWithH5py() else {
+        guard let python = CommandLineTests.python(importing: "h5py, numpy") else {
             throw XCTSkip("no Python with h5py (run `make test`, which creates .venv, or set SOL_PYTHON)")
         }
         let script = """
@@ -93,7 +69,7 @@ final class GenerateCommandTests: XCTestCase {
             assert np.all(np.isfinite(d[...])) and np.abs(d[0]).max() > 0.1
         print("h5py ok")
         """
-        let check = try run(python, ["-c", script, out])
+        let check = CommandLineTests.run(python, ["-c", script, out])
         XCTAssertEqual(check.status, 0, check.out)
         XCTAssertTrue(check.out.contains("h5py ok"), check.out)
     }

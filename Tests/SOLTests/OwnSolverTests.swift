@@ -12,8 +12,7 @@ final class OwnSolverTests: XCTestCase {
     private var directory: String!
 
     /// The repository root (examples/, include/).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = CommandLineTests.root
 
     /// One small burgers dataset for the class (2 train + 1 test simulations, 20 frames, N = 16).
     static func dataset() throws -> String {
@@ -28,31 +27,16 @@ final class OwnSolverTests: XCTestCase {
         return path
     }
 
-    /// A Python with numpy: `$SOL_PYTHON`, the project's `.venv` (made by `make test`), or a
-    /// `python3` on the `PATH`.
-    static let python: String? = {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
-        let candidates = [ProcessInfo.processInfo.environment["SOL_PYTHON"], root.appendingPathComponent(".venv/bin/python").path]
-            .compactMap { $0 } + path
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) && run($0, ["-c", "import numpy"]).status == 0 }
-    }()
+    /// A Python with numpy (``CommandLineTests/python(importing:)``).
+    static let python = CommandLineTests.python(importing: "numpy")
 
     /// A C compiler: `cc`, or the Swift toolchain's `clang` on machines without one.
     static let cc: String = ["cc", "clang", "gcc"].first { run("/bin/sh", ["-c", "command -v \($0)"]).status == 0 } ?? "cc"
 
-    /// Runs a program; exit status and its combined output.
+    /// Runs a program (``CommandLineTests/run(_:_:)``).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, out: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        CommandLineTests.run(executable, arguments)
     }
 
     override func setUpWithError() throws {
