@@ -14,26 +14,15 @@ struct SourceSolverOptions: ParsableArguments {
     var solverTimeout: Double = 60
 
     func validate() throws {
-        if sourceCmd != nil && sourceLib != nil {
-            throw ValidationError("--source-cmd and --source-lib both replace the source solver: give one of them")
-        }
-        if let sourceCmd, sourceCmd.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--source-cmd is empty: give the command that starts your solver, e.g. \"python3 my_solver.py\"")
-        }
-        guard solverTimeout > 0 && solverTimeout.isFinite else {
-            throw ValidationError("--solver-timeout must be a positive number of seconds (got \(solverTimeout))")
-        }
+        try OwnSolverOptionChecks.validate(command: sourceCmd, library: sourceLib, timeout: solverTimeout, role: "source",
+                                           starts: "your solver, e.g. \"python3 my_solver.py\"")
     }
 
     /// The user's solver stepping `dataset`'s states, or nil for the dataset's own.
     func solver(for dataset: PairDataset) throws -> (any SourceSolver)? {
-        if let sourceCmd {
-            return try ExternalSourceSolver(scenario: dataset.scenario, backend: .command(sourceCmd), timeout: solverTimeout)
+        try OwnSolverOptionChecks.backend(command: sourceCmd, library: sourceLib).map {
+            try ExternalSourceSolver(scenario: dataset.scenario, backend: $0, timeout: solverTimeout)
         }
-        if let sourceLib {
-            return try ExternalSourceSolver(scenario: dataset.scenario, backend: .library(sourceLib), timeout: solverTimeout)
-        }
-        return nil
     }
 }
 
@@ -49,20 +38,35 @@ struct ReferenceSolverOptions: ParsableArguments {
     var solverTimeout: Double = 60
 
     func validate() throws {
-        if referenceCmd != nil && referenceLib != nil {
-            throw ValidationError("--reference-cmd and --reference-lib both replace the reference solver: give one of them")
-        }
-        if let referenceCmd, referenceCmd.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--reference-cmd is empty: give the command that starts your reference solver")
-        }
-        guard solverTimeout > 0 && solverTimeout.isFinite else {
-            throw ValidationError("--solver-timeout must be a positive number of seconds (got \(solverTimeout))")
-        }
+        try OwnSolverOptionChecks.validate(command: referenceCmd, library: referenceLib, timeout: solverTimeout, role: "reference",
+                                           starts: "your reference solver")
     }
 
     /// The user's reference solver for `scenario`, or nil for the scenario's own.
     func solver(for scenario: any Scenario) throws -> ExternalSourceSolver? {
-        let backend: ExternalSourceSolver.Backend? = referenceCmd.map { .command($0) } ?? referenceLib.map { .library($0) }
-        return try backend.map { try ExternalSourceSolver(scenario: scenario, backend: $0, role: .reference, timeout: solverTimeout) }
+        try OwnSolverOptionChecks.backend(command: referenceCmd, library: referenceLib).map {
+            try ExternalSourceSolver(scenario: scenario, backend: $0, role: .reference, timeout: solverTimeout)
+        }
+    }
+}
+
+/// What the source and reference option groups share: at most one of `--ROLE-cmd` and
+/// `--ROLE-lib`, a non-empty command, a positive timeout, and the backend they name.
+private enum OwnSolverOptionChecks {
+    static func validate(command: String?, library: String?, timeout: Double, role: String, starts: String) throws {
+        if command != nil && library != nil {
+            throw ValidationError("--\(role)-cmd and --\(role)-lib both replace the \(role) solver: give one of them")
+        }
+        if let command, command.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--\(role)-cmd is empty: give the command that starts \(starts)")
+        }
+        guard timeout > 0 && timeout.isFinite else {
+            throw ValidationError("--solver-timeout must be a positive number of seconds (got \(timeout))")
+        }
+    }
+
+    /// The backend `command` or `library` names (nil: neither was given).
+    static func backend(command: String?, library: String?) -> ExternalSourceSolver.Backend? {
+        command.map { .command($0) } ?? library.map { .library($0) }
     }
 }
