@@ -77,7 +77,7 @@ public enum GradientDiagnostic {
         guard let firstBatch = batches.first else { throw SOLError.invalidOption(name: "batches", reason: "must be ≥ 1, got 0") }
         let engine = RolloutEngine(scenario: scenario)
         var zo: any TrainingMethod = options.estimator == .vjp
-            ? StateVJPMethod(source: scenario, lossFunction: lossFunction, differences: FiniteDifferenceVJP(scheme: .central, mu: options.mu),
+            ? StateVJPMethod(source: scenario, lossFunction: lossFunction, differences: options.stateDifferences,
                              threads: threads)
             : try ZerothOrderMethod(network: network, source: scenario, lossFunction: lossFunction,
                                     initialBatch: firstBatch, options: options, seed: seed, threads: threads)

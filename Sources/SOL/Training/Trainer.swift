@@ -175,7 +175,7 @@ public final class Trainer {
                                              + "workers; MPI ranks would repeat the same work); start it without mpirun/--mpi")
             }
             method = StateVJPMethod(source: source, lossFunction: lossFunction,
-                                    differences: FiniteDifferenceVJP(scheme: .central, mu: configuration.zo.mu),
+                                    differences: configuration.zo.stateDifferences,
                                     threads: configuration.threads)
         case .zoSOL:
             let first = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: unroll)

@@ -1,5 +1,6 @@
 import Corrector
 import Foundation
+import Solver
 
 /// Every option of `sol train`, as one Codable value: read from a JSON configuration file
 /// (`--config run.json`), overridden by command-line options, and stored in the checkpoint so a
@@ -114,6 +115,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             options.sparsity = 0
             return options
         }
+
+        /// The finite-difference VJP of `--estimator vjp` (central differences, step `mu`).
+        public var stateDifferences: FiniteDifferenceVJP { FiniteDifferenceVJP(scheme: .central, mu: mu) }
 
         /// A one-line description, e.g. `central CGE, sparsity 0.9 (ZO-GraSP ratios), μ = 0.001`.
         public var summary: String {
