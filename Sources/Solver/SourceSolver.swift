@@ -27,6 +27,10 @@ public protocol SourceSolver: Sendable {
     var blowUpLimit: Double { get }
     /// Whether ``differentiableSourceSimulator(for:)`` can succeed (FO-SOL needs the adjoint).
     var providesAdjoint: Bool { get }
+    /// Whether one `step` call already spreads a batch's states over the machine's cores. Callers
+    /// that step large batches (the finite-difference VJP) then use one thread, not a pool of
+    /// them competing for the same cores.
+    var stepsBatchConcurrently: Bool { get }
 
     /// The solver one worker thread steps with. In-process solvers return themselves; an
     /// external solver starts its own process here (one per worker, so workers step in
@@ -42,6 +46,9 @@ public protocol SourceSolver: Sendable {
 extension SourceSolver {
     /// In-process solvers are shared by every worker.
     public func startWorker() throws -> any SourceSolver { self }
+
+    /// Most solvers step a batch on the calling thread.
+    public var stepsBatchConcurrently: Bool { false }
 }
 
 extension Scenario {

@@ -127,7 +127,7 @@ final class CommandLineTests: XCTestCase {
                                        "--unroll", "3", "--iterations", "40", "--lr", "3e-3", "--log-interval", "1", "--out", out])
         XCTAssertEqual(trained.status, 0, trained.err)
         // Per iteration: 2 × 16 states per item and VJP × batch 3 × 2 VJPs (unroll 3) = 192.
-        XCTAssertTrue(trained.err.contains("ZO-SOL (state-space VJP):") && trained.err.contains("perturbed solver states per iteration"),
+        XCTAssertTrue(trained.err.contains("ZO-SOL (state-space VJP, central differences):") && trained.err.contains("perturbed solver states per iteration"),
                       trained.err)
         XCTAssertTrue(trained.out.contains("7680 perturbed solver states"), trained.out)
         func log(_ path: String) throws -> [[String: Any]] {
@@ -148,6 +148,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(vjpLosses[0], foLosses[0], "the same initial network and batch")
         for i in 1..<5 {
             XCTAssertEqual(vjpLosses[i], foLosses[i], accuracy: 1e-3 * foLosses[i], "iteration \(i + 1)")
+        }
+        // Forward differences: n + 1 states per item and VJP, the same first losses as FO-SOL (same
+        // schedule: the cosine learning rate depends on --iterations).
+        let forward = directory + "/vjp-forward.h5"
+        let stepped = try Self.runSOL(["train", "--data", data, "--method", "zo-sol", "--estimator", "vjp", "--vjp-scheme", "forward",
+                                       "--mu", "1e-2", "--unroll", "3", "--iterations", "40", "--lr", "3e-3", "--log-interval", "1",
+                                       "--out", forward])
+        XCTAssertEqual(stepped.status, 0, stepped.err)
+        XCTAssertTrue(stepped.err.contains("ZO-SOL (state-space VJP, forward differences):"), stepped.err)
+        let forwardLog = try log(forward)
+        XCTAssertEqual(forwardLog.first?["queries"] as? Int, (16 + 1) * 3 * 2, "perturbed states per iteration")
+        let forwardLosses = forwardLog.compactMap { $0["loss"] as? Double }
+        XCTAssertEqual(forwardLosses.count, 40)
+        for i in 1..<5 {
+            XCTAssertEqual(forwardLosses[i], foLosses[i], accuracy: 1e-3 * foLosses[i], "forward differences, iteration \(i + 1)")
         }
         let refused = try Self.runSOL(["train", "--data", data, "--method", "fo-sol", "--estimator", "vjp", "--out", directory + "/fo.h5"])
         XCTAssertEqual(refused.status, 64)

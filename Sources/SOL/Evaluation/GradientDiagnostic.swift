@@ -145,9 +145,10 @@ extension GradientDiagnostic {
     /// - Parameters:
     ///   - sparsity: 0 = dense CGE; otherwise sparse CGE with ZO-GraSP ratios.
     ///   - estimator: the ZO estimate: `central` (default), `forward`, `rge` or `vjp`.
+    ///   - vjpScheme: `vjp`'s differences of the solver's state: central (default) or forward.
     public static func run(dataset: PairDataset, models: [TrainedModel], preset: NetworkArchitecture.Preset = .tiny, batches: Int = 4,
                            unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0, estimator: EstimatorKind = .central,
-                           threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
+                           vjpScheme: FiniteDifferenceVJP.Scheme = .central, threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
         let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll, batchSize: batchSize, seed: seed)
         let rolloutBatches = try (0..<batches).map {
@@ -162,6 +163,7 @@ extension GradientDiagnostic {
         for model in models { networks.append(("\(model.label) (\((model.path as NSString).lastPathComponent))", model.network)) }
         var options = TrainingConfiguration.ZOOptions.dense(estimator, mu: mu)
         options.sparsity = sparsity
+        options.vjpScheme = vjpScheme
         return try networks.map { label, network in
             let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
             return try compare(network: network, scenario: dataset.scenario, batches: rolloutBatches, lossFunction: lossFunction,

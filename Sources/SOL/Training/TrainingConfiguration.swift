@@ -104,6 +104,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         public var graspMu: Double = 5e-3
         /// ZO-GraSP: seed of its random directions.
         public var graspSeed: UInt64 = 0
+        /// `vjp`: central (2 perturbed states per state coordinate) or forward differences (1).
+        public var vjpScheme: FiniteDifferenceVJP.Scheme = .central
         /// The defaults.
         public init() {}
 
@@ -116,14 +118,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             return options
         }
 
-        /// The finite-difference VJP of `--estimator vjp` (central differences, step `mu`).
-        public var stateDifferences: FiniteDifferenceVJP { FiniteDifferenceVJP(scheme: .central, mu: mu) }
+        /// The finite-difference VJP of `--estimator vjp` (scheme ``vjpScheme``, step `mu`).
+        public var stateDifferences: FiniteDifferenceVJP { FiniteDifferenceVJP(scheme: vjpScheme, mu: mu) }
 
         /// A one-line description, e.g. `central CGE, sparsity 0.9 (ZO-GraSP ratios), μ = 0.001`.
         public var summary: String {
             switch estimator {
             case .rge: return String(format: "RGE, %d directions, μ = %g", directions, mu)
-            case .vjp: return String(format: "state-space VJP by central differences, μ = %g (relative to the state's scale)", mu)
+            case .vjp: return String(format: "state-space VJP by %@ differences, μ = %g (relative to the state's scale)", vjpScheme.rawValue, mu)
             case .central, .forward:
                 let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
                 return sparsity == 0 ? String(format: "%@ CGE (dense), μ = %g", estimator.rawValue, mu)

@@ -24,6 +24,8 @@ struct Diagnose: ParsableCommand {
     @Option(parsing: .unconditional, help: "ZO sparsity (0 = dense CGE).") var sparsity = 0.0
     @Option(help: "ZO estimate: central, forward, rge or vjp (the solver's VJPs from differences of its state; use --mu 1e-2).")
     var estimator: EstimatorKind = .central
+    @Option(help: "--estimator vjp: central or forward differences of the solver's state.")
+    var vjpScheme: FiniteDifferenceVJP.Scheme = .central
     @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries.") var threads = 2
@@ -47,6 +49,7 @@ struct Diagnose: ParsableCommand {
         let start = Date()
         let reports = try GradientDiagnostic.run(dataset: dataset, models: trained, preset: network, batches: batches,
                                                  unroll: unroll, batchSize: batchSize, mu: mu, sparsity: sparsity, estimator: estimator,
+                                                 vjpScheme: vjpScheme,
                                                  threads: threads, seed: seed, includeInitialisation: !skipInit)
         Console.note(String(format: "diagnostic done in %.1f s", Date().timeIntervalSince(start)))
         print(format == "json" ? GradientDiagnostic.json(reports) : GradientDiagnostic.markdown(reports))

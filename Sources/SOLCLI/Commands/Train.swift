@@ -31,7 +31,8 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of initialisation, batches and ZO masks.") var seed: UInt64?
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
-    @Option(help: "ZO estimator: central, forward, rge (parameter space) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by central differences of its state).") var estimator: EstimatorKind?
+    @Option(help: "ZO estimator: central, forward, rge (parameter space) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by finite differences of its state).") var estimator: EstimatorKind?
+    @Option(help: "--estimator vjp: central or forward differences of the solver's state (forward steps half the states).") var vjpScheme: FiniteDifferenceVJP.Scheme?
     @Option(parsing: .unconditional, help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
     @Option(help: "Layer-wise pruning ratios JSON (from ZO-GraSP); computed at start when absent.") var pruningRatios: String?
     @Option(parsing: .unconditional, help: "Re-draw the sparse mask every this many iterations.") var redrawInterval: Int?
@@ -59,7 +60,7 @@ struct Train: ParsableCommand {
             ("schedule.kind", schedule?.rawValue), ("schedule.warmupIterations", warmup),
             ("zo.mu", mu), ("zo.estimator", estimator?.rawValue), ("zo.sparsity", sparsity), ("zo.pruningRatios", pruningRatios),
             ("zo.redrawInterval", redrawInterval), ("zo.directions", directions), ("zo.graspDirections", graspDirections),
-            ("zo.graspMu", graspMu), ("zo.graspSeed", graspSeed),
+            ("zo.graspMu", graspMu), ("zo.graspSeed", graspSeed), ("zo.vjpScheme", vjpScheme?.rawValue),
         ])
         try c.validate()
         return c
@@ -107,6 +108,7 @@ extension TrainingMethodKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension EstimatorKind: ExpressibleByArgument {}
+extension FiniteDifferenceVJP.Scheme: ExpressibleByArgument {}
 extension NetworkArchitecture.Preset: ExpressibleByArgument {}
 
 /// Shared by `sol train` and `sol quickstart`: builds the trainer, warns about long ZO budgets
@@ -131,8 +133,9 @@ enum TrainCommandRunner {
             let ranks = distributed ? MPI.size : 1
             let estimate = try trainer.estimatedSeconds(ranks: ranks)
             if let states = trainer.vjpStatesPerIteration {
-                Console.note(String(format: "ZO-SOL (state-space VJP): %d perturbed solver states per iteration; estimated %@ for %d iterations",
-                                    states, Progress.clock(estimate), configuration.iterations - trainer.iteration))
+                Console.note(String(format: "ZO-SOL (state-space VJP, %@ differences): %d perturbed solver states per iteration; estimated %@ for %d iterations",
+                                    configuration.zo.vjpScheme.rawValue, states, Progress.clock(estimate),
+                                    configuration.iterations - trainer.iteration))
             } else {
                 Console.note(String(format: "ZO-SOL: %d queries per iteration; estimated %@ for %d iterations on %d thread(s)%@",
                                     trainer.queriesPerIteration, Progress.clock(estimate), configuration.iterations - trainer.iteration,

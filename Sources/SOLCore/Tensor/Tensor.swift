@@ -21,11 +21,19 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// mutate elements freely but never append or remove (no observer checks it, for speed).
     public var scalars: [Scalar]
 
-    /// A tensor of the given shape filled with `value`.
+    /// A tensor of the given shape filled with `value`. (Inlinable: a generic fill from another
+    /// module copies element by element through value witnesses, 7 % of a `vjp` iteration.)
+    @inlinable
     public init(repeating value: Scalar = 0, shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
+        self.init(validShape: shape, scalars: Array(repeating: value, count: shape.reduce(1, *)))
+    }
+
+    /// Stores a shape and scalars already checked against each other.
+    @usableFromInline
+    init(validShape shape: [Int], scalars: [Scalar]) {
         self.shape = shape
-        self.scalars = Array(repeating: value, count: shape.reduce(1, *))
+        self.scalars = scalars
     }
 
     /// A tensor of the given shape holding `scalars` in row-major order.
@@ -33,8 +41,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
         precondition(shape.reduce(1, *) == scalars.count,
                      "Tensor: shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
-        self.shape = shape
-        self.scalars = scalars
+        self.init(validShape: shape, scalars: scalars)
     }
 
     /// A tensor whose element at multi-index `i` is `body(i)`.

@@ -44,6 +44,8 @@ public struct KarmanScenario: Scenario, Equatable {
     /// Amplitude of the initial sideways push, in units of the inflow speed.
     public var perturbation = 1.0
     public var blowUpLimit = 20.0
+    /// ``KarmanSimulator`` steps the states of a batch concurrently.
+    public var stepsBatchConcurrently: Bool { true }
     /// Self-advection of the reference solver (`nil`: ``KarmanAdvection/semiLagrangian``, the
     /// original benchmark's; `sol generate --advection maccormack` picks the second-order
     /// MacCormack scheme). The source solver always uses the semi-Lagrangian step. Optional so
