@@ -47,14 +47,27 @@ public struct FiniteDifferenceVJP: Sendable, Equatable {
     /// parameters `p` (one batch item's), for worker `k` of `workers`: each worker steps its own
     /// contiguous share of an item's chunks on its own simulators (and threads), so the result
     /// does not depend on `workers` (every coordinate's difference is computed alone).
+    ///
+    /// `share` splits the work across processes (MPI ranks): the batch's chunks, item after item,
+    /// are cut into `share.count` contiguous parts and only part `share.index` is computed; every
+    /// other entry of the result is zero, so summing the parts of all processes gives the whole
+    /// VJP exactly (one non-zero term per entry), whatever the order of the sum.
     public func vjp(at states: Tensor<Float>, cotangent: Tensor<Float>, parameters: [SimulationParameters], workers: Int = 1,
+                    share: (index: Int, count: Int) = (0, 1),
                     simulator: @Sendable (SimulationParameters, Int, Int) throws -> any Simulator<Float>) throws -> Tensor<Float> {
         precondition(states.shape == cotangent.shape && states.rank == 4 && states.shape[0] == parameters.count,
                      "FiniteDifferenceVJP: states \(states.shape), cotangent \(cotangent.shape), \(parameters.count) parameter sets")
+        precondition(share.count >= 1 && (0..<share.count).contains(share.index), "FiniteDifferenceVJP: share \(share)")
         let batch = states.shape[0], n = states.shape[1] * states.shape[2] * states.shape[3]
         let itemShape = Array(states.shape.dropFirst())
         var result = [Float](repeating: 0, count: states.count)
+        let itemChunks = (n + chunk - 1) / chunk, units = batch * itemChunks
+        let mine = (units * share.index / share.count)..<(units * (share.index + 1) / share.count)
         for b in 0..<batch {
+            // This process's chunks of item b.
+            let first = max(mine.lowerBound, b * itemChunks) - b * itemChunks
+            let end = min(mine.upperBound, (b + 1) * itemChunks) - b * itemChunks
+            guard first < end else { continue }
             let s = Array(states.scalars[(b * n)..<((b + 1) * n)])
             let w = cotangent.scalars[(b * n)..<((b + 1) * n)].map(Double.init)
             let rms = (s.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(n, 1))).squareRoot()
@@ -66,7 +79,7 @@ public struct FiniteDifferenceVJP: Sendable, Equatable {
                 try simulator(parameters[b], 1, 0).step(&one)
                 base = one.scalars.map(Double.init)
             }
-            let chunks = (n + chunk - 1) / chunk, parts = max(1, min(workers, chunks))
+            let chunks = end - first, parts = max(1, min(workers, chunks))
             let item = Item(state: s, cotangent: w, base: base, step: h, shape: itemShape, parameters: parameters[b])
             var failures = [Error?](repeating: nil, count: parts)
             result.withUnsafeMutableBufferPointer { out in
@@ -75,7 +88,7 @@ public struct FiniteDifferenceVJP: Sendable, Equatable {
                     let failed = UnsafeSendablePointer(failed.baseAddress!)
                     @Sendable func work(_ k: Int) {
                         do {
-                            for c in (chunks * k / parts)..<(chunks * (k + 1) / parts) {
+                            for c in (first + chunks * k / parts)..<(first + chunks * (k + 1) / parts) {
                                 try self.differences(item, coordinates: (c * self.chunk)..<min(n, (c + 1) * self.chunk), into: out.pointer) { m in
                                     try simulator(item.parameters, m, k)
                                 }

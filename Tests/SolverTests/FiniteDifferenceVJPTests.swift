@@ -95,9 +95,10 @@ final class FiniteDifferenceVJPTests: XCTestCase {
         try sim.step(&states)
         var rng = SplitMix64(seed: 3)
         let w = Tensor<Float>(shape: states.shape) { _ in Float(rng.nextGaussian()) }
-        func estimate(_ scheme: FiniteDifferenceVJP.Scheme, chunk: Int, workers: Int = 1) throws -> Tensor<Float> {
+        func estimate(_ scheme: FiniteDifferenceVJP.Scheme, chunk: Int, workers: Int = 1,
+                      share: (index: Int, count: Int) = (0, 1)) throws -> Tensor<Float> {
             try FiniteDifferenceVJP(scheme: scheme, mu: 1e-2, chunk: chunk).vjp(at: states, cotangent: w, parameters: parameters,
-                                                                                 workers: workers) { p, m, _ in
+                                                                                 workers: workers, share: share) { p, m, _ in
                 try scenario.makeSource(Array(repeating: p, count: m), as: Float.self)
             }
         }
@@ -108,6 +109,18 @@ final class FiniteDifferenceVJPTests: XCTestCase {
         XCTAssertEqual(try estimate(.central, chunk: 3, workers: 3).scalars, whole.scalars, "3 workers")
         let forward = try estimate(.forward, chunk: 5)
         XCTAssertGreaterThan(cosine(forward, whole), 0.999)
+        // Shares of MPI ranks (cut inside an item's chunks: 2 items × 7 chunks of 5 into 3 parts)
+        // hold disjoint entries whose sum, in any order, is the whole VJP bit for bit.
+        for scheme in [FiniteDifferenceVJP.Scheme.central, .forward] {
+            let reference = try estimate(scheme, chunk: 5)
+            let parts = try (0..<3).map { try estimate(scheme, chunk: 5, share: (index: $0, count: 3)).scalars }
+            for (i, value) in reference.scalars.enumerated() {
+                let terms = parts.map { $0[i] }
+                XCTAssertEqual(terms.filter { $0 != 0 }.count, value == 0 ? 0 : 1, "entry \(i): one share holds it")
+                XCTAssertEqual(terms[2] + terms[0] + terms[1], value, "entry \(i), \(scheme)")
+            }
+            XCTAssertTrue(parts.allSatisfy { part in part.contains { $0 != 0 } }, "every share computes something")
+        }
         XCTAssertEqual(FiniteDifferenceVJP(scheme: .forward).steppedStates(count: 32, batch: 2), 66)
         XCTAssertEqual(FiniteDifferenceVJP(scheme: .central).steppedStates(count: 32, batch: 2), 128)
     }

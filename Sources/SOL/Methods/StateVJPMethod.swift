@@ -23,9 +23,11 @@ public struct StateVJPMethod: TrainingMethod {
     /// The method stepping `source` with VJPs estimated by `differences`, their perturbed states
     /// stepped on `threads` workers (the result does not depend on it) — or on the calling thread
     /// when the source steps a batch concurrently by itself (two pools on two cores measured 19 %
-    /// slower than one on karman).
-    public init(source: any SourceSolver, lossFunction: RolloutLoss, differences: FiniteDifferenceVJP, threads: Int = 1) {
+    /// slower than one on karman) — and, if `distributed`, split across the MPI ranks.
+    public init(source: any SourceSolver, lossFunction: RolloutLoss, differences: FiniteDifferenceVJP, threads: Int = 1,
+                distributed: Bool = false) {
         engine = RolloutEngine(source: source)
+        engine.distributesDifferences = distributed
         let workers = source.stepsBatchConcurrently ? 1 : max(threads, 1)
         engine.differenceWorkers = (1..<workers).map { _ in RolloutEngine(source: source) }
         self.lossFunction = lossFunction

@@ -56,6 +56,9 @@ public final class RolloutEngine: @unchecked Sendable {
     /// (each with its own simulators, hence its own external process); this engine is worker 0.
     /// The VJP does not depend on how many there are.
     public var differenceWorkers: [RolloutEngine] = []
+    /// Whether a finite-difference VJP's perturbed states are split across the MPI ranks (every
+    /// rank runs the same rollouts; the parts are summed exactly, so the VJP is the same).
+    public var distributesDifferences = false
 
     /// The source simulator for a batch composition (built once, then reused).
     public func simulator(for parameters: [SimulationParameters]) throws -> any Simulator<Float> {
@@ -232,11 +235,14 @@ public final class RolloutEngine: @unchecked Sendable {
             let n = s.count / max(s.shape[0], 1)
             differenceStates += differences.steppedStates(count: n, batch: s.shape[0])
             let engines = [self] + differenceWorkers
-            return try reporting("stepping perturbed states for a finite-difference VJP", parameters) {
-                try differences.vjp(at: s, cotangent: w, parameters: parameters, workers: engines.count) { p, m, k in
+            let share = distributesDifferences ? (index: MPI.rank, count: MPI.size) : (index: 0, count: 1)
+            var vjp = try reporting("stepping perturbed states for a finite-difference VJP", parameters) {
+                try differences.vjp(at: s, cotangent: w, parameters: parameters, workers: engines.count, share: share) { p, m, k in
                     try engines[k].simulator(for: Array(repeating: p, count: m))
                 }
             }
+            if share.count > 1 { try MPI.allReduceSum(&vjp.scalars) }
+            return vjp
         }
     }
 

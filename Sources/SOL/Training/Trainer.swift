@@ -170,13 +170,9 @@ public final class Trainer {
             method = BackpropMethod(kind: configuration.method, engine: RolloutEngine(source: source),
                                     lossFunction: lossFunction)
         case .zoSOL where configuration.zo.estimator == .vjp:
-            if distributed {
-                throw SOLError.invalidOption(name: "estimator", reason: "vjp runs in one process (its perturbed states are stepped on --threads "
-                                             + "workers; MPI ranks would repeat the same work); start it without mpirun/--mpi")
-            }
             method = StateVJPMethod(source: source, lossFunction: lossFunction,
                                     differences: configuration.zo.stateDifferences,
-                                    threads: configuration.threads)
+                                    threads: configuration.threads, distributed: distributed)
         case .zoSOL:
             let first = try RolloutBatch(dataset: dataset, records: dataset.train, windows: sampler.batch(0), unroll: unroll)
             let (network, configuration, ratios) = (network, configuration, metadata.pruningRatios)
@@ -353,7 +349,8 @@ public final class Trainer {
         }
         let remaining = Double(configuration.iterations - iteration)
         if let vjp = method as? StateVJPMethod {
-            // One whole iteration, timed: the rollout, the backward pass and its solver VJPs.
+            // One whole iteration, timed in this process alone (only rank 0 estimates): the
+            // rollout, the backward pass and its solver VJPs, whose states the ranks share.
             var timed = StateVJPMethod(source: source, lossFunction: lossFunction, differences: vjp.differences,
                                        threads: configuration.threads)
             let seconds = try Self.reportingSolver("while timing an iteration for the estimate") {
@@ -361,7 +358,7 @@ public final class Trainer {
                 _ = try timed.step(network, batch: batch, iteration: iteration)
                 return Date().timeIntervalSince(start)
             }
-            return seconds * remaining
+            return seconds * remaining / Double(max(ranks, 1))
         }
         let workers = Double(max(configuration.threads, 1) * max(ranks, 1))
         return perQuery * Double(max(queriesPerIteration, 1)) * remaining / workers
