@@ -4,8 +4,8 @@
 #    single-process gradient bit for bit.
 # 2. `sol train --mpi` of ZO-SOL on N ranks writes the same checkpoint parameters as a
 #    single-process run (rank 0 writes the files), also through the numpy example solver process
-#    (--source-cmd: each rank starts its own), and ZO-SOL --estimator vjp (the ranks share the
-#    perturbed solver states).
+#    (--source-cmd: each rank starts its own), with --estimator guided, and ZO-SOL --estimator vjp
+#    (the ranks share the perturbed solver states).
 # 3. Ranks that cannot silently disagree (MPMD launches, as node-local disks give): another
 #    dataset or another option on the last rank ends every rank with one message naming it; a
 #    missing file on the last rank ends the job (no hang); a resume where every rank has its own
@@ -46,6 +46,11 @@ ext=(--source-cmd "$PWD/.venv/bin/python examples/python/burgers_solver.py")
 "$sol" "${args[@]}" "${ext[@]}" --out "$work/single-ext.h5" 2>/dev/null
 mpirun --oversubscribe -np "$ranks" "$sol" "${args[@]}" "${ext[@]}" --out "$work/mpi-ext.h5" --mpi 2>/dev/null
 check "sol train --mpi --source-cmd equals one process" same "$work/single-ext.h5" "$work/mpi-ext.h5"
+# Guided sparse CGE: the queries split as for sparse CGE, the NOG guide and its scale fit the same
+# on every rank; the same checkpoint as one process.
+"$sol" "${args[@]}" --estimator guided --out "$work/single-guided.h5" 2>/dev/null
+mpirun --oversubscribe -np "$ranks" "$sol" "${args[@]}" --estimator guided --out "$work/mpi-guided.h5" --mpi 2>/dev/null
+check "sol train --mpi --estimator guided equals one process" same "$work/single-guided.h5" "$work/mpi-guided.h5"
 # ZO-SOL --estimator vjp: the ranks share the perturbed states (forward differences, also through
 # the numpy solver process); the same checkpoint as one process.
 vjp=(train --data "$work/data.h5" --method zo-sol --estimator vjp --vjp-scheme forward --mu 1e-2 --unroll 3 --iterations 4

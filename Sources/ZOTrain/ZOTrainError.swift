@@ -6,6 +6,8 @@ public enum ZOTrainError: Error, CustomStringConvertible, Equatable {
     case invalidRatioFile(path: String, reason: String)
     /// An optimizer state does not fit the parameter vector.
     case invalidOptimizerState(name: String, expected: Int, found: Int)
+    /// An estimator was given inputs that do not fit (the reason says which and how).
+    case invalidArgument(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ZOTrainError: Error, CustomStringConvertible, Equatable {
             return "\(path) is not a pruning-ratio file: \(reason)"
         case let .invalidOptimizerState(name, expected, found):
             return "optimizer state '\(name)' has \(found) values, the parameters \(expected); was the checkpoint made for another network?"
+        case let .invalidArgument(reason):
+            return reason
         }
     }
 }

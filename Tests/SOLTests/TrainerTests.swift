@@ -71,14 +71,22 @@ final class TrainerTests: XCTestCase {
 
     /// A run of 20 iterations stopped after 10 (as if killed: its last checkpoint is at 10) and
     /// resumed ends bit-identical to an uninterrupted run (network, optimizer state, log), for
-    /// FO-SOL and sparse ZO-SOL with two threads.
+    /// FO-SOL and ZO-SOL with two threads: sparse CGE, guided sparse CGE (whose scale fit is
+    /// restored from the checkpoint) and the state-space VJP.
     func testResumeEqualsAnUninterruptedRun() throws {
         let dataset = try PairDataset(path: try Self.dataset())
-        for method in [TrainingMethodKind.foSOL, .zoSOL] {
+        for (method, estimator) in [(TrainingMethodKind.foSOL, EstimatorKind.central), (.zoSOL, .central), (.zoSOL, .guided), (.zoSOL, .vjp)] {
+            func configuration(_ method: TrainingMethodKind, iterations: Int) -> TrainingConfiguration {
+                var c = self.configuration(method, iterations: iterations)
+                c.zo.estimator = estimator
+                if estimator == .vjp { c.zo.mu = 1e-2 }
+                return c
+            }
+            let name = "\(method.rawValue)-\(estimator.rawValue)"
             let straight = try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20),
-                                       output: "\(directory!)/straight-\(method.rawValue).h5")
+                                       output: "\(directory!)/straight-\(name).h5")
             try straight.run()
-            let path = "\(directory!)/resumed-\(method.rawValue).h5"
+            let path = "\(directory!)/resumed-\(name).h5"
             try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path).run(stoppingAfter: 10)
             XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: configuration(method, iterations: 20), output: path)) { error in
                 XCTAssertEqual(error as? SOLError, .checkpointExists(path: path))
@@ -87,14 +95,14 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue(resumed.resumed)
             XCTAssertEqual(resumed.iteration, 10)
             try resumed.run()
-            XCTAssertTrue(resumed.network.parameters == straight.network.parameters, "\(method.label): parameters differ")
-            let a = try Checkpoint.read(from: path), b = try Checkpoint.read(from: "\(directory!)/straight-\(method.rawValue).h5")
-            XCTAssertTrue(a.optimizerState == b.optimizerState, "\(method.label): optimizer states differ")
+            XCTAssertTrue(resumed.network.parameters == straight.network.parameters, "\(name): parameters differ")
+            let a = try Checkpoint.read(from: path), b = try Checkpoint.read(from: "\(directory!)/straight-\(name).h5")
+            XCTAssertTrue(a.optimizerState == b.optimizerState, "\(name): optimizer states differ")
             XCTAssertEqual(a.step, 20)
             let log = try TrainingLog.read(TrainingLog.path(forCheckpoint: path))
             XCTAssertEqual(log.filter { $0.event == nil }.map(\.iteration), [5, 10, 15, 20])
             XCTAssertEqual(log.filter { $0.event == nil }.map(\.loss),
-                           try TrainingLog.read(TrainingLog.path(forCheckpoint: "\(directory!)/straight-\(method.rawValue).h5"))
+                           try TrainingLog.read(TrainingLog.path(forCheckpoint: "\(directory!)/straight-\(name).h5"))
                                .filter { $0.event == nil }.map(\.loss))
         }
     }

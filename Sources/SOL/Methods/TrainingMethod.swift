@@ -22,6 +22,11 @@ public protocol TrainingMethod {
     var queriesPerIteration: Int { get }
     /// Loss evaluations spent before the first step (ZO-GraSP's scoring; 0 otherwise).
     var setupQueries: Int { get }
+    /// State an estimator carries from one iteration to the next (guided CGE's scale fit), saved
+    /// in the checkpoint so a resumed run continues exactly; nil when there is none.
+    var estimatorState: [Double]? { get }
+    /// Restores ``estimatorState`` from a checkpoint.
+    mutating func restoreEstimatorState(_ state: [Double]) throws
 }
 
 extension TrainingMethod {
@@ -29,4 +34,7 @@ extension TrainingMethod {
     public var queriesPerIteration: Int { 0 }
     /// No set-up queries unless a method says otherwise.
     public var setupQueries: Int { 0 }
+    /// Most methods carry nothing from one iteration to the next.
+    public var estimatorState: [Double]? { nil }
+    public mutating func restoreEstimatorState(_ state: [Double]) throws {}
 }

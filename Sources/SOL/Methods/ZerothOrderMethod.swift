@@ -26,6 +26,10 @@ public struct ZerothOrderMethod: TrainingMethod {
     /// Loss evaluations of one gradient estimate, the base point included.
     public let queriesPerIteration: Int
     private let engine: RolloutEngine
+    /// `guided`: the engine that backpropagates NOG-SOL's gradient (the guide) through the
+    /// corrector calls; the solver is only stepped.
+    private let guideEngine: RolloutEngine?
+    private let lossFunction: RolloutLoss
 
     /// - Parameters:
     ///   - options: the estimator, μ, sparsity, pruning-ratio and ZO-GraSP options.
@@ -40,6 +44,8 @@ public struct ZerothOrderMethod: TrainingMethod {
         let context = RolloutContext(batch: initialBatch, firstStep: initialBatch.start)
         let objective = RolloutObjective(network: network, source: source, context: context, lossFunction: lossFunction)
         engine = objective.engine
+        self.lossFunction = lossFunction
+        guideEngine = options.estimator == .guided ? RolloutEngine(source: source) : nil
         context.update(batch: initialBatch, firstStep: try engine.solverStep(initialBatch.start, parameters: initialBatch.parameters))
         self.context = context
         pool = QueryPool(objective, threads: threads, distributed: distributed)
@@ -71,6 +77,10 @@ public struct ZerothOrderMethod: TrainingMethod {
         case .vjp:
             throw SOLError.invalidOption(name: "estimator", reason: "vjp estimates the solver's VJPs, not parameter-space "
                                          + "differences: it is StateVJPMethod, not ZerothOrderMethod")
+        case .guided:
+            let sampler = SparseCoordinateSampler(groups: groups, ratios: pruningRatios, redrawInterval: options.redrawInterval, seed: seed)
+            estimator = GuidedCoordinateEstimator(scheme: .central, mu: Float(options.mu), sampler: sampler,
+                                                  parameterCount: network.parameterCount, memory: options.guideMemory)
         case .central, .forward:
             let scheme: DifferenceScheme = options.estimator == .forward ? .forward : .central
             let coordinates: CoordinateGradientEstimator.Coordinates = options.sparsity == 0
@@ -85,7 +95,23 @@ public struct ZerothOrderMethod: TrainingMethod {
     public mutating func step(_ network: Network, batch: RolloutBatch, iteration: Int) throws -> MethodStep {
         // P(s(t)) does not depend on θ: once per batch, shared by every query.
         context.update(batch: batch, firstStep: try engine.solverStep(batch.start, parameters: batch.parameters))
+        if let guideEngine, var guided = estimator as? GuidedCoordinateEstimator {
+            guided.guide = try guideEngine.lossAndGradient(network, batch: batch, lossFunction: lossFunction, flow: .correctorOnly).gradient
+            estimator = guided
+        }
         let estimate = try estimator.estimate(at: network.parameters, using: pool, iteration: iteration)
         return MethodStep(loss: estimate.loss, gradient: estimate.gradient, queries: estimate.queries)
+    }
+
+    /// `guided`: the scale c of the last estimate (nil for the other estimators).
+    public var guideScale: Double? { (estimator as? GuidedCoordinateEstimator)?.lastScale }
+
+    /// `guided`: the sums of the guide-scale fit, saved in the checkpoint.
+    public var estimatorState: [Double]? { (estimator as? GuidedCoordinateEstimator)?.state }
+
+    public mutating func restoreEstimatorState(_ state: [Double]) throws {
+        guard var guided = estimator as? GuidedCoordinateEstimator else { return }
+        try guided.restore(state: state)
+        estimator = guided
     }
 }

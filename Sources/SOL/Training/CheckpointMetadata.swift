@@ -23,6 +23,9 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var configuration: TrainingConfiguration
     /// ZO-SOL's layer-wise pruning ratios (nil for first-order methods).
     public var pruningRatios: LayerPruningRatios?
+    /// What the gradient estimator carries between iterations (guided CGE's scale fit; nil
+    /// for the others), as of the checkpoint's iteration.
+    public var estimatorState: [Double]? = nil
     /// Wall time and loss evaluations spent so far (for reports).
     public var elapsedSeconds: Double
     /// Loss evaluations of ZO-SOL so far (ZO-GraSP's scoring included).

@@ -187,6 +187,11 @@ public final class Trainer {
             }
             method = zo
         }
+        if resumed, let saved = metadata.estimatorState {
+            do { try method.restoreEstimatorState(saved) } catch {
+                throw SOLError.resumeMismatch(path: output, reason: "its estimator state does not fit (\(error))")
+            }
+        }
         writesFiles = !distributed || MPI.rank == 0
         let finished = resumed && iteration == configuration.iterations
         log = writesFiles && !finished
@@ -286,6 +291,7 @@ public final class Trainer {
                                       learningRate: Double(lr), queries: metadata.queries, queriesPerSecond: qps, elapsed: elapsed))
             if iteration % configuration.checkpointInterval == 0 || iteration == end {
                 metadata.elapsedSeconds = elapsed
+                metadata.estimatorState = method.estimatorState
                 try saveCheckpoint()
             }
         }

@@ -106,6 +106,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         public var graspSeed: UInt64 = 0
         /// `vjp`: central (2 perturbed states per state coordinate) or forward differences (1).
         public var vjpScheme: FiniteDifferenceVJP.Scheme = .central
+        /// `guided`: iterations the least-squares fit of the guide's scale remembers (≥ 1).
+        public var guideMemory: Double = 10
         /// The defaults.
         public init() {}
 
@@ -126,6 +128,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             switch estimator {
             case .rge: return String(format: "RGE, %d directions, μ = %g", directions, mu)
             case .vjp: return String(format: "state-space VJP by %@ differences, μ = %g (relative to the state's scale)", vjpScheme.rawValue, mu)
+            case .guided:
+                let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
+                return String(format: "sparse central CGE guided by NOG-SOL, sparsity %g (%@), μ = %g", sparsity, ratios, mu)
             case .central, .forward:
                 let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
                 return sparsity == 0 ? String(format: "%@ CGE (dense), μ = %g", estimator.rawValue, mu)
@@ -171,6 +176,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         try require(zo.estimator != .vjp || method == .zoSOL, "estimator",
                     "vjp is a ZO-SOL estimator; use it with --method zo-sol (got --method \(method.rawValue))")
         try require(inUnitInterval(zo.sparsity), "sparsity", "must be in [0, 1), got \(zo.sparsity)")
+        try require(zo.guideMemory >= 1 && zo.guideMemory.isFinite, "guide-memory", "must be ≥ 1, got \(zo.guideMemory)")
+        try require(zo.estimator != .guided || zo.sparsity > 0, "sparsity",
+                    "--estimator guided samples a sparse mask: give --sparsity > 0 (0.9, 0.95, 0.99)")
         try require(zo.redrawInterval >= 1, "redraw-interval", "must be ≥ 1, got \(zo.redrawInterval)")
         try require(zo.directions >= 1, "directions", "must be ≥ 1, got \(zo.directions)")
         try require(zo.graspDirections >= 1, "grasp-directions", "must be ≥ 1, got \(zo.graspDirections)")

@@ -48,6 +48,9 @@ public enum EstimatorKind: String, TrainingOptionChoice {
     /// the solver's vector-Jacobian products estimated by central differences of its state
     /// (``FiniteDifferenceVJP``, step μ relative to the state's scale; `step` calls only).
     case vjp
+    /// Sparse central CGE guided by NOG-SOL's gradient as a control variate
+    /// (``GuidedCoordinateEstimator``): unbiased, the guide fills what the mask does not query.
+    case guided
 }
 
 extension NetworkArchitecture.Preset {

@@ -22,7 +22,7 @@ struct Diagnose: ParsableCommand {
     @Option(parsing: .unconditional, help: "Unrolled solver steps of the loss.") var unroll = 4
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu = 1e-3
     @Option(parsing: .unconditional, help: "ZO sparsity (0 = dense CGE).") var sparsity = 0.0
-    @Option(help: "ZO estimate: central, forward, rge or vjp (the solver's VJPs from differences of its state; use --mu 1e-2).")
+    @Option(help: "ZO estimate: central, forward, rge, guided (sparse CGE guided by NOG-SOL; needs --sparsity > 0; its scale is fitted over the batches in order, 0 at the first) or vjp (the solver's VJPs from differences of its state; use --mu 1e-2).")
     var estimator: EstimatorKind = .central
     @Option(help: "--estimator vjp: central or forward differences of the solver's state.")
     var vjpScheme: FiniteDifferenceVJP.Scheme = .central
@@ -38,6 +38,9 @@ struct Diagnose: ParsableCommand {
         }
         guard mu > 0 && mu < 1 else { throw ValidationError("--mu must be in (0, 1), got \(mu)") }
         guard sparsity >= 0 && sparsity < 1 else { throw ValidationError("--sparsity must be in [0, 1), got \(sparsity)") }
+        guard estimator != .guided || sparsity > 0 else {
+            throw ValidationError("--estimator guided samples a sparse mask: give --sparsity > 0 (e.g. 0.9)")
+        }
         guard ["markdown", "json"].contains(format) else { throw ValidationError("--format: use markdown or json, got \(format)") }
         guard !(skipInit && models.isEmpty) else { throw ValidationError("--skip-init needs at least one --model") }
     }

@@ -31,7 +31,8 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of initialisation, batches and ZO masks.") var seed: UInt64?
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
-    @Option(help: "ZO estimator: central, forward, rge (parameter space) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by finite differences of its state).") var estimator: EstimatorKind?
+    @Option(help: "ZO estimator: central, forward, rge, guided (parameter space; guided: sparse CGE with NOG-SOL's gradient as an unbiased control variate) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by finite differences of its state).") var estimator: EstimatorKind?
+    @Option(parsing: .unconditional, help: "--estimator guided: iterations the fit of the guide's scale remembers.") var guideMemory: Double?
     @Option(help: "--estimator vjp: central or forward differences of the solver's state (forward steps half the states).") var vjpScheme: FiniteDifferenceVJP.Scheme?
     @Option(parsing: .unconditional, help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
     @Option(help: "Layer-wise pruning ratios JSON (from ZO-GraSP); computed at start when absent.") var pruningRatios: String?
@@ -61,6 +62,7 @@ struct Train: ParsableCommand {
             ("zo.mu", mu), ("zo.estimator", estimator?.rawValue), ("zo.sparsity", sparsity), ("zo.pruningRatios", pruningRatios),
             ("zo.redrawInterval", redrawInterval), ("zo.directions", directions), ("zo.graspDirections", graspDirections),
             ("zo.graspMu", graspMu), ("zo.graspSeed", graspSeed), ("zo.vjpScheme", vjpScheme?.rawValue),
+            ("zo.guideMemory", guideMemory),
         ])
         try c.validate()
         return c

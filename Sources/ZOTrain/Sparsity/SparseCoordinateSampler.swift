@@ -35,6 +35,18 @@ public struct SparseCoordinateSampler: Sendable {
 
     static func quota(_ n: Int, _ density: Double) -> Int { min(n, max(0, Int((Double(n) * density).rounded()))) }
 
+    /// The probability that a mask holds each coordinate (`parameterCount` entries): k/n in a
+    /// group that queries k of its n coordinates (uniform without replacement), 1 in groups
+    /// queried in full, 0 outside every group.
+    public func inclusionProbabilities(parameterCount: Int) -> [Double] {
+        var p = [Double](repeating: 0, count: parameterCount)
+        for (group, density) in zip(groups, densities) where group.count > 0 {
+            let value = Double(Self.quota(group.count, density)) / Double(group.count)
+            for j in group.range where j < parameterCount { p[j] = value }
+        }
+        return p
+    }
+
     /// The sorted coordinates queried at `iteration` (re-drawn when a new interval starts).
     public mutating func coordinates(iteration: Int) -> [Int] {
         let m = iteration / redrawInterval
