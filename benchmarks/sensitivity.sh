@@ -2,7 +2,8 @@
 # ZO-SOL sensitivity study on burgers (the `sol quickstart` setup: N = 16, reference 64, 6 train +
 # 4 test simulations × 120 frames, tiny network, unroll 4, batch 3, Adam lr 3e-3 cosine).
 # One factor at a time around the base (central, μ = 1e-3, sparsity 0.9, mask re-drawn every
-# iteration); FO-SOL, NON and NOG-SOL per seed (FO-SOL gives the SRC → FO-SOL gap). Results: $DIR/summary.md.
+# iteration), and guided sparse CGE (NOG-SOL's gradient as control variate) at sparsity 0.9 and
+# 0.99; FO-SOL, NON and NOG-SOL per seed (FO-SOL gives the SRC → FO-SOL gap). Results: $DIR/summary.md.
 #
 #   ITERATIONS=400 SEEDS="0 1 2" DIR=out/sensitivity benchmarks/sensitivity.sh
 #
@@ -30,6 +31,9 @@ CONFIGS=(
   "sparsity0:--estimator central --mu 1e-3 --sparsity 0 --redraw-interval 1"
   "sparsity0.5:--estimator central --mu 1e-3 --sparsity 0.5 --redraw-interval 1"
   "redraw-epoch:--estimator central --mu 1e-3 --sparsity 0.9 --redraw-interval $EPOCH"
+  "sparsity0.99:--estimator central --mu 1e-3 --sparsity 0.99 --redraw-interval 1"
+  "guided0.9:--estimator guided --mu 1e-3 --sparsity 0.9 --redraw-interval 1"
+  "guided0.99:--estimator guided --mu 1e-3 --sparsity 0.99 --redraw-interval 1"
 )
 for seed in $SEEDS; do
   models=()
