@@ -68,4 +68,29 @@ final class GradientDiagnosticTests: XCTestCase {
         XCTAssertEqual(row.queries, 2 * 16 * 2 * 2)
         XCTAssertTrue(report.estimator.contains("state-space VJP"), report.estimator)
     }
+
+    /// The guided estimate in the diagnostic: the guide's scale is fitted over the batches in
+    /// order (0 at the first), the unguided sparse CGE and c are reported beside it, and where
+    /// NOG-SOL points like FO-SOL (burgers) guidance lifts the cosine far above sparse CGE's.
+    func testGuidedEstimateReportsItsScaleAndTheUnguidedCosine() throws {
+        let batches = try (1...4).map { try RolloutFixtures.batch(unroll: 3, seed: UInt64($0)) }
+        let network = try RolloutFixtures.network(for: batches[0])
+        var options = TrainingConfiguration.ZOOptions.dense(.guided, mu: 1e-3)
+        options.sparsity = 0.9
+        let report = try GradientDiagnostic.compare(network: network, scenario: RolloutFixtures.scenario, batches: batches,
+                                                    lossFunction: RolloutFixtures.lossFunction(network), options: options,
+                                                    threads: 2, label: "init")
+        XCTAssertEqual(report.rows.first?.guideScale, 0, "no earlier batch to fit the scale on")
+        for row in report.rows.dropFirst() {
+            let c = try XCTUnwrap(row.guideScale), unguided = try XCTUnwrap(row.cosineUnguidedvsFO)
+            XCTAssertGreaterThan(c, 0)
+            XCTAssertGreaterThan(row.cosineNOGvsFO, 0.9, "burgers: NOG-SOL points like FO-SOL")
+            XCTAssertLessThan(unguided, 0.8, "sparse CGE at 10 %")
+            XCTAssertGreaterThan(row.cosineZOvsFO, unguided + 0.1, "batch \(row.batch): guided \(row.cosineZOvsFO), unguided \(unguided)")
+        }
+        XCTAssertNotNil(report.mean.guideScale)
+        let table = GradientDiagnostic.markdown([report])
+        XCTAssertTrue(table.contains("cos(unguided,FO) | c |"), table)
+        XCTAssertTrue(report.estimator.contains("guided by NOG-SOL"), report.estimator)
+    }
 }

@@ -42,6 +42,10 @@ public enum GradientDiagnostic {
         public var normRatioZO: Double
         /// Loss evaluations the ZO estimate spent (perturbed solver states for `vjp`).
         public var queries: Int
+        /// `guided`: cos(sparse CGE before guidance, FO) and the guide's scale c (nil otherwise).
+        public var cosineUnguidedvsFO: Double? = nil
+        /// `guided`: the scale c of NOG-SOL's gradient in the estimate (fitted on earlier batches).
+        public var guideScale: Double? = nil
     }
 
     /// The rows of one set of weights (`init` or `trained`).
@@ -58,10 +62,15 @@ public enum GradientDiagnostic {
         /// Mean of each column over the batches (batch = −1).
         public var mean: Row {
             func m(_ f: (Row) -> Double) -> Double { rows.map(f).reduce(0, +) / Double(max(rows.count, 1)) }
+            func optional(_ f: (Row) -> Double?) -> Double? {
+                let values = rows.compactMap(f)
+                return values.count == rows.count && !values.isEmpty ? values.reduce(0, +) / Double(values.count) : nil
+            }
             return Row(batch: -1, loss: m(\.loss), normFO: m(\.normFO), normNOG: m(\.normNOG), normZO: m(\.normZO),
                        cosineNOGvsFO: m(\.cosineNOGvsFO), cosineZOvsFO: m(\.cosineZOvsFO), cosineNOGvsZO: m(\.cosineNOGvsZO),
                        normRatioNOG: m(\.normRatioNOG), normRatioZO: m(\.normRatioZO),
-                       queries: rows.map(\.queries).reduce(0, +) / max(rows.count, 1))
+                       queries: rows.map(\.queries).reduce(0, +) / max(rows.count, 1),
+                       cosineUnguidedvsFO: optional(\.cosineUnguidedvsFO), guideScale: optional(\.guideScale))
         }
     }
 
@@ -87,10 +96,12 @@ public enum GradientDiagnostic {
             let nog = try engine.lossAndGradient(network, batch: batch, lossFunction: lossFunction, flow: .correctorOnly)
             let z = try zo.step(network, batch: batch, iteration: i)
             let (nFO, nNOG, nZO) = (norm(fo.gradient), norm(nog.gradient), norm(z.gradient))
+            let guidance = (zo as? ZerothOrderMethod)?.lastGuidance
             rows.append(Row(batch: i, loss: fo.loss, normFO: nFO, normNOG: nNOG, normZO: nZO,
                             cosineNOGvsFO: cosine(nog.gradient, fo.gradient), cosineZOvsFO: cosine(z.gradient, fo.gradient),
                             cosineNOGvsZO: cosine(nog.gradient, z.gradient),
-                            normRatioNOG: nNOG / nFO, normRatioZO: nZO / nFO, queries: z.queries))
+                            normRatioNOG: nNOG / nFO, normRatioZO: nZO / nFO, queries: z.queries,
+                            cosineUnguidedvsFO: guidance.map { cosine($0.unguided, fo.gradient) }, guideScale: guidance?.scale))
         }
         return Report(label: label, unroll: firstBatch.unroll, estimator: options.summary, rows: rows)
     }
@@ -111,14 +122,19 @@ public enum GradientDiagnostic {
 
     /// A markdown table of several reports (one row per batch and a mean row per report).
     public static func markdown(_ reports: [Report]) -> String {
-        var lines = ["| weights | batch | loss | ‖FO‖ | cos(NOG,FO) | ‖NOG‖/‖FO‖ | cos(ZO,FO) | ‖ZO‖/‖FO‖ | cos(NOG,ZO) | ZO queries |",
-                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        // Guided estimates add two columns: the sparse CGE before guidance and the guide's scale.
+        let guided = reports.contains { $0.rows.contains { $0.guideScale != nil } }
+        var lines = ["| weights | batch | loss | ‖FO‖ | cos(NOG,FO) | ‖NOG‖/‖FO‖ | cos(ZO,FO) | ‖ZO‖/‖FO‖ | cos(NOG,ZO) | ZO queries |"
+                        + (guided ? " cos(unguided,FO) | c |" : ""),
+                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (guided ? " ---: | ---: |" : "")]
         func f(_ x: Double) -> String { String(format: "%.4g", x) }
+        func f(_ x: Double?) -> String { x.map { f($0) } ?? "" }
         for report in reports {
             for row in report.rows + [report.mean] {
                 lines.append("| \(report.label) | \(row.batch < 0 ? "**mean**" : String(row.batch)) | \(f(row.loss)) | \(f(row.normFO)) | "
                              + "\(f(row.cosineNOGvsFO)) | \(f(row.normRatioNOG)) | \(f(row.cosineZOvsFO)) | \(f(row.normRatioZO)) | "
-                             + "\(f(row.cosineNOGvsZO)) | \(row.queries) |")
+                             + "\(f(row.cosineNOGvsZO)) | \(row.queries) |"
+                             + (guided ? " \(f(row.cosineUnguidedvsFO)) | \(f(row.guideScale)) |" : ""))
             }
         }
         if let first = reports.first {

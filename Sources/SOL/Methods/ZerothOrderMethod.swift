@@ -103,8 +103,11 @@ public struct ZerothOrderMethod: TrainingMethod {
         return MethodStep(loss: estimate.loss, gradient: estimate.gradient, queries: estimate.queries)
     }
 
-    /// `guided`: the scale c of the last estimate (nil for the other estimators).
-    public var guideScale: Double? { (estimator as? GuidedCoordinateEstimator)?.lastScale }
+    /// `guided`: the scale c of the last estimate and that estimate before guidance (plain
+    /// sparse CGE); nil for the other estimators.
+    public var lastGuidance: (scale: Double, unguided: [Float])? {
+        (estimator as? GuidedCoordinateEstimator).map { ($0.lastScale, $0.lastUnguided) }
+    }
 
     /// `guided`: the sums of the guide-scale fit, saved in the checkpoint.
     public var estimatorState: [Double]? { (estimator as? GuidedCoordinateEstimator)?.state }

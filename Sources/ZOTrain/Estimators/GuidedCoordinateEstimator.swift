@@ -24,6 +24,8 @@ public struct GuidedCoordinateEstimator: GradientEstimator {
     public private(set) var fit: GuideScaleFit
     /// The scale c the last estimate used.
     public private(set) var lastScale = 0.0
+    /// The last estimate before guidance: sparse CGE, zero off the mask (for diagnostics).
+    public private(set) var lastUnguided: [Float] = []
 
     /// Sparse CGE over `sampler`'s masks (scheme and μ as in ``CoordinateGradientEstimator``),
     /// guided; c is fitted with memory `memory` iterations (``GuideScaleFit``).
@@ -60,6 +62,7 @@ public struct GuidedCoordinateEstimator: GradientEstimator {
         }
         fit.add(products: products, squares: squares)
         lastScale = c
+        lastUnguided = estimate.gradient
         estimate.gradient = corrected
         return estimate
     }
