@@ -72,6 +72,13 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertEqual(table.csv().split(separator: "\n").count, 4)
         let json = try! JSONSerialization.jsonObject(with: Data(table.json().utf8)) as! [String: Any]
         XCTAssertEqual((json["methods"] as! [[String: Any]]).map { $0["name"] as! String }, ["SRC", "FO-SOL", "ZO-SOL"])
+        // One line per ZO-SOL model, whatever its estimator; the JSON keeps the first one's.
+        let guided = MethodEvaluation(name: "ZO-SOL (guided)", model: "g.h5", errorBySimulationAndStep: [[0.075, 0.075], [0.1, 0.1]])
+        let both = MAETable(dataset: "d.h5", steps: 2, simulations: ["sim_000", "sim_001"], methods: [src, fo, guided, zo])
+        XCTAssertTrue(both.markdown().hasSuffix("ZO-SOL (guided) closes 90.0 % of the SRC → FO-SOL gap.\n"
+                                                + "ZO-SOL closes 80.0 % of the SRC → FO-SOL gap."), both.markdown())
+        let bothJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(both.json().utf8)) as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(bothJSON["zo_gap_closed"] as? Double), 0.9, accuracy: 1e-12)
         // A rollout that blew up (infinite error) still gives a JSON report, with "inf" as text.
         let blown = MethodEvaluation(name: "NON", model: "non.h5", errorBySimulationAndStep: [[0.1, .infinity], [0.1, 0.1]])
         let report = MAETable(dataset: "d.h5", steps: 2, simulations: ["sim_000", "sim_001"], methods: [src, blown]).json()

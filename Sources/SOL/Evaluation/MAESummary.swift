@@ -73,6 +73,9 @@ public struct MAETable: Sendable {
         return (src - m) / (src - r)
     }
 
+    /// The ZO-SOL rows (`ZO-SOL`, `ZO-SOL (guided)`, `ZO-SOL-2`, …), in table order.
+    var zeroOrderRows: [String] { methods.map(\.name).filter { $0.hasPrefix(TrainingMethodKind.zoSOL.label) } }
+
     /// Output formats of `sol eval --format`.
     public enum Format: String, CaseIterable, Sendable { case markdown, csv, json }
 
@@ -94,9 +97,10 @@ public struct MAETable: Sendable {
             let cells = m.perSimulation.map { Self.number($0) }.joined(separator: " | ")
             lines.append("| \(m.name) | \(Self.number(m.mean)) ± \(Self.number(m.standardDeviation)) | \(cells) |")
         }
-        if let gap = gapClosed(by: "ZO-SOL") {
-            lines.append("")
-            lines.append(String(format: "ZO-SOL closes %.1f %% of the SRC → FO-SOL gap.", 100 * gap))
+        let closing = zeroOrderRows.compactMap { name in gapClosed(by: name).map { (name, $0) } }
+        if !closing.isEmpty { lines.append("") }
+        for (name, gap) in closing {
+            lines.append(String(format: "%@ closes %.1f %% of the SRC → FO-SOL gap.", name, 100 * gap))
         }
         return lines.joined(separator: "\n")
     }
@@ -124,7 +128,7 @@ public struct MAETable: Sendable {
                                 methods: methods.map {
                                     Method(name: $0.name, model: $0.model, mae_mean: $0.mean, mae_std: $0.standardDeviation,
                                            per_simulation: $0.perSimulation, error_over_time: $0.errorOverTime)
-                                }, zo_gap_closed: gapClosed(by: "ZO-SOL"))
+                                }, zo_gap_closed: zeroOrderRows.first.flatMap { gapClosed(by: $0) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // A rollout that blew up has an infinite or NaN error: JSON has no literal for it.

@@ -30,6 +30,11 @@ public struct TrainedModel: Sendable {
         self.metadata = metadata
     }
 
-    /// The table label: the method in upper case (`ZO-SOL`).
-    public var label: String { metadata.method.label }
+    /// The table label: the method in upper case (`ZO-SOL`), with the estimator when ZO-SOL
+    /// used another than the default central CGE (`ZO-SOL (guided)`, `ZO-SOL (vjp)`).
+    public var label: String {
+        let estimator = metadata.configuration.zo.estimator
+        guard metadata.method == .zoSOL, estimator != .central else { return metadata.method.label }
+        return "\(metadata.method.label) (\(estimator.rawValue))"
+    }
 }
