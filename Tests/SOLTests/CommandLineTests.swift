@@ -123,7 +123,7 @@ final class CommandLineTests: XCTestCase {
         let generated = try Self.runSOL(["generate", "--scenario", "burgers", "--resolution", "16", "--train", "2", "--test", "1",
                                          "--steps", "12", "--out", data])
         XCTAssertEqual(generated.status, 0, generated.err)
-        let trained = try Self.runSOL(["train", "--data", data, "--method", "zo-sol", "--estimator", "vjp", "--mu", "1e-2",
+        let trained = try Self.runSOL(["train", "--data", data, "--method", "zo-sol", "--estimator", "vjp", "--vjp-scheme", "central", "--mu", "1e-2",
                                        "--unroll", "3", "--iterations", "40", "--lr", "3e-3", "--log-interval", "1", "--out", out])
         XCTAssertEqual(trained.status, 0, trained.err)
         // Per iteration: 2 × 16 states per item and VJP × batch 3 × 2 VJPs (unroll 3) = 192.

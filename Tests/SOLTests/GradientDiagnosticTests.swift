@@ -57,11 +57,13 @@ final class GradientDiagnosticTests: XCTestCase {
     /// The state-space estimate (`--estimator vjp`) in the diagnostic: FO-SOL's direction and
     /// length, at the cost of 2 × 16 perturbed states per item and VJP.
     func testStateSpaceVJPEstimateIsFOSOL() throws {
+        var centralVJP = TrainingConfiguration.ZOOptions.dense(.vjp, mu: 1e-2)
+        centralVJP.vjpScheme = .central
         let batches = [try RolloutFixtures.batch(unroll: 3, seed: 1)]
         let network = try RolloutFixtures.network(for: batches[0])
         let report = try GradientDiagnostic.compare(network: network, scenario: RolloutFixtures.scenario, batches: batches,
                                                     lossFunction: RolloutFixtures.lossFunction(network),
-                                                    options: .dense(.vjp, mu: 1e-2), threads: 1, label: "init")
+                                                    options: centralVJP, threads: 1, label: "init")
         let row = try XCTUnwrap(report.rows.first)
         XCTAssertGreaterThan(row.cosineZOvsFO, 0.999)
         XCTAssertEqual(row.normRatioZO, 1, accuracy: 1e-2)

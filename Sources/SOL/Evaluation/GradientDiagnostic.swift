@@ -161,10 +161,10 @@ extension GradientDiagnostic {
     /// - Parameters:
     ///   - sparsity: 0 = dense CGE; otherwise sparse CGE with ZO-GraSP ratios.
     ///   - estimator: the ZO estimate: `central` (default), `forward`, `rge` or `vjp`.
-    ///   - vjpScheme: `vjp`'s differences of the solver's state: central (default) or forward.
+    ///   - vjpScheme: `vjp`'s differences of the solver's state: forward (default) or central.
     public static func run(dataset: PairDataset, models: [TrainedModel], preset: NetworkArchitecture.Preset = .tiny, batches: Int = 4,
                            unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0, estimator: EstimatorKind = .central,
-                           vjpScheme: FiniteDifferenceVJP.Scheme = .central, threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
+                           vjpScheme: FiniteDifferenceVJP.Scheme = .forward, threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
         let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll, batchSize: batchSize, seed: seed)
         let rolloutBatches = try (0..<batches).map {

@@ -24,8 +24,8 @@ struct Diagnose: ParsableCommand {
     @Option(parsing: .unconditional, help: "ZO sparsity (0 = dense CGE).") var sparsity = 0.0
     @Option(help: "ZO estimate: central, forward, rge, guided (sparse CGE guided by NOG-SOL; needs --sparsity > 0; its scale is fitted over the batches in order, 0 at the first) or vjp (the solver's VJPs from differences of its state; use --mu 1e-2).")
     var estimator: EstimatorKind = .central
-    @Option(help: "--estimator vjp: central or forward differences of the solver's state.")
-    var vjpScheme: FiniteDifferenceVJP.Scheme = .central
+    @Option(help: "--estimator vjp: forward or central differences of the solver's state.")
+    var vjpScheme: FiniteDifferenceVJP.Scheme = .forward
     @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries.") var threads = 2

@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
     @Option(help: "ZO estimator: central, forward, rge, guided (parameter space; guided: sparse CGE with NOG-SOL's gradient as an unbiased control variate) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by finite differences of its state).") var estimator: EstimatorKind?
     @Option(parsing: .unconditional, help: "--estimator guided: iterations the fit of the guide's scale remembers.") var guideMemory: Double?
-    @Option(help: "--estimator vjp: central or forward differences of the solver's state (forward steps half the states).") var vjpScheme: FiniteDifferenceVJP.Scheme?
+    @Option(help: "--estimator vjp: forward (default) or central differences of the solver's state (central steps twice the states).") var vjpScheme: FiniteDifferenceVJP.Scheme?
     @Option(parsing: .unconditional, help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
     @Option(help: "Layer-wise pruning ratios JSON (from ZO-GraSP); computed at start when absent.") var pruningRatios: String?
     @Option(parsing: .unconditional, help: "Re-draw the sparse mask every this many iterations.") var redrawInterval: Int?
@@ -144,7 +144,11 @@ enum TrainCommandRunner {
                                     configuration.threads, ranks > 1 ? " × \(ranks) MPI ranks" : ""))
             }
             if estimate > 3600 {
-                Console.note("warning: this ZO budget takes more than an hour; lower --iterations, raise --sparsity or use more --threads/MPI ranks")
+                let levers = trainer.vjpStatesPerIteration != nil
+                    ? (configuration.zo.vjpScheme == .central ? "use --vjp-scheme forward (half the states) or more MPI ranks"
+                                                              : "use more MPI ranks")
+                    : "raise --sparsity or use more --threads/MPI ranks"
+                Console.note("warning: this ZO budget takes more than an hour; lower --iterations, \(levers)")
             }
         }
         let rateUnit = trainer.vjpStatesPerIteration == nil ? "queries/s" : "solver states/s"
