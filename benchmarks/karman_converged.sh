@@ -14,7 +14,7 @@ DATA=${DATA:-datasets/karman-mc.h5}
 RUNS=${RUNS:-runs/converged}
 NETWORK=${NETWORK:-small}
 SEEDS=${SEEDS:-"0 1 2"}
-CURVE=${CURVE:-"150 300 600 1200"}
+CURVE=${CURVE:-"150 300 600 1200 2400"}
 ITERATIONS=${ITERATIONS:-600}
 VJP_SCHEME=${VJP_SCHEME:-forward}
 mkdir -p "$RUNS" out
