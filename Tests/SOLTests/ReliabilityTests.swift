@@ -158,6 +158,12 @@ final class ReliabilityTests: XCTestCase {
         try expect(base + ["--warmup", "-3"], status: 64, message: "invalid --warmup: must be ≥ 0, got -3")
         try expect(base + ["--log-interval", "0"], status: 64, message: "invalid --log-interval: must be ≥ 1, got 0")
         try expect(base + ["--resume", "--overwrite"], status: 64, message: "--resume and --overwrite contradict each other")
+        try expect(base + ["--method", "zo-sol", "--estimator", "guided", "--sparsity", "0"], status: 64,
+                   message: "invalid --sparsity: --estimator guided samples a sparse mask: give --sparsity > 0")
+        try expect(base + ["--method", "zo-sol", "--estimator", "guided", "--guide-memory", "0.5"], status: 64,
+                   message: "invalid --guide-memory: must be ≥ 1, got 0.5")
+        try expect(base + ["--method", "zo-sol", "--estimator", "vjp", "--vjp-scheme", "backward"], status: 64,
+                   message: "--vjp-scheme")
         for (json, message) in [(#"{"optimizer": {"beta1": 1.5}}"#, "invalid --beta1: must be in [0, 1), got 1.5"),
                                 (#"{"optimizer": {"epsilon": 0}}"#, "invalid --epsilon: must be > 0, got 0.0"),
                                 (#"{"schedule": {"stepSize": 0}}"#, "invalid --step-size: must be ≥ 1, got 0"),
