@@ -160,6 +160,8 @@ final class ReliabilityTests: XCTestCase {
         try expect(base + ["--resume", "--overwrite"], status: 64, message: "--resume and --overwrite contradict each other")
         try expect(base + ["--method", "zo-sol", "--estimator", "guided", "--sparsity", "0"], status: 64,
                    message: "invalid --sparsity: --estimator guided samples a sparse mask: give --sparsity > 0")
+        try expect(base + ["--method", "fo-sol", "--estimator", "guided"], status: 64,
+                   message: "invalid --estimator: guided is a ZO-SOL estimator; use it with --method zo-sol (got --method fo-sol)")
         try expect(base + ["--method", "zo-sol", "--estimator", "guided", "--guide-memory", "0.5"], status: 64,
                    message: "invalid --guide-memory: must be ≥ 1, got 0.5")
         try expect(base + ["--method", "zo-sol", "--estimator", "vjp", "--vjp-scheme", "backward"], status: 64,

@@ -107,6 +107,22 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// Guided ZO-SOL gives the same network whatever the worker threads (1, 2, 3): the queries'
+    /// split, the guide and the scale fit do not depend on them.
+    func testGuidedRunDoesNotDependOnThreads() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let runs = try [1, 2, 3].map { threads -> [Float] in
+            var c = configuration(.zoSOL, iterations: 8)
+            c.zo.estimator = .guided
+            c.zo.sparsity = 0.9
+            c.threads = threads
+            let trainer = try Trainer(dataset: dataset, configuration: c, output: "\(directory!)/guided-t\(threads).h5")
+            try trainer.run()
+            return trainer.network.parameters
+        }
+        XCTAssertTrue(runs[0] == runs[1] && runs[1] == runs[2], "guided runs differ between 1, 2 and 3 threads")
+    }
+
     func testResumeRefusesAnotherConfiguration() throws {
         let dataset = try PairDataset(path: try Self.dataset())
         let path = "\(directory!)/fo.h5"
@@ -115,8 +131,12 @@ final class TrainerTests: XCTestCase {
         other.optimizer.learningRate = 1e-2
         other.zo.mu = 2e-3
         XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: other, output: path, resume: true)) { error in
-            XCTAssertTrue("\(error)".contains("other options (optimizer.learningRate, zo.mu)"), "\(error)")
+            // zo.mu cannot change a FO-SOL run: only the learning rate is named.
+            XCTAssertTrue("\(error)".contains("other options (optimizer.learningRate);"), "\(error)")
         }
+        other.optimizer.learningRate = configuration(.foSOL, iterations: 5).optimizer.learningRate
+        XCTAssertTrue(try Trainer(dataset: dataset, configuration: other, output: path, resume: true).isFinished,
+                      "a ZO option does not stop a FO-SOL run from resuming")
     }
 
     /// Resume semantics: execution settings may change (the result does not depend on them), a

@@ -55,6 +55,30 @@ final class TrainingSupportTests: XCTestCase {
         XCTAssertEqual(config.effectiveUnroll, 1)
     }
 
+    /// Resume compares only options that can change the run's result: ZO options are inert for
+    /// first-order methods, the vjp scheme for other estimators, the guide's memory unless guided.
+    func testResumeComparesOnlyOptionsThatMatter() throws {
+        var fo = TrainingConfiguration()
+        fo.method = .foSOL
+        var changed = fo
+        changed.zo.mu = 0.5
+        changed.zo.vjpScheme = .central
+        XCTAssertEqual(changed.experimentDifferences(from: fo), [])
+        changed.optimizer.learningRate = 0.5
+        XCTAssertEqual(changed.experimentDifferences(from: fo), ["optimizer.learningRate"])
+        var zo = TrainingConfiguration()
+        zo.method = .zoSOL
+        var other = zo
+        other.zo.vjpScheme = .central
+        other.zo.guideMemory = 3
+        XCTAssertEqual(other.experimentDifferences(from: zo), [], "central CGE uses neither")
+        zo.zo.estimator = .vjp
+        other.zo.estimator = .vjp
+        XCTAssertEqual(other.experimentDifferences(from: zo), ["zo.vjpScheme"])
+        other.zo.estimator = .guided
+        XCTAssertEqual(other.experimentDifferences(from: zo), ["zo.estimator", "zo.guideMemory", "zo.vjpScheme"].sorted())
+    }
+
     func testMAEStatisticsAndGapClosure() throws {
         let src = MethodEvaluation(name: "SRC", model: nil, errorBySimulationAndStep: [[0.1, 0.3], [0.2, 0.2]])
         let fo = MethodEvaluation(name: "FO-SOL", model: "fo.h5", errorBySimulationAndStep: [[0.05, 0.05], [0.1, 0.1]])

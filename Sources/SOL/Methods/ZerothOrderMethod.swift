@@ -78,9 +78,12 @@ public struct ZerothOrderMethod: TrainingMethod {
             throw SOLError.invalidOption(name: "estimator", reason: "vjp estimates the solver's VJPs, not parameter-space "
                                          + "differences: it is StateVJPMethod, not ZerothOrderMethod")
         case .guided:
-            let sampler = SparseCoordinateSampler(groups: groups, ratios: pruningRatios, redrawInterval: options.redrawInterval, seed: seed)
-            estimator = GuidedCoordinateEstimator(scheme: .central, mu: Float(options.mu), sampler: sampler,
-                                                  parameterCount: network.parameterCount, memory: options.guideMemory)
+            // At least one weight of every layer per mask: ZO-GraSP may give a small layer the
+            // ratio 1, which would leave its estimate to the guide alone.
+            let sampler = SparseCoordinateSampler(groups: groups, ratios: pruningRatios, redrawInterval: options.redrawInterval,
+                                                  seed: seed, minimumPerGroup: 1)
+            estimator = try GuidedCoordinateEstimator(scheme: .central, mu: Float(options.mu), sampler: sampler,
+                                                      parameterCount: network.parameterCount, memory: options.guideMemory)
         case .central, .forward:
             let scheme: DifferenceScheme = options.estimator == .forward ? .forward : .central
             let coordinates: CoordinateGradientEstimator.Coordinates = options.sparsity == 0

@@ -174,6 +174,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         try require(s.gamma > 0 && s.gamma <= 1, "gamma", "must be in (0, 1], got \(s.gamma)")
         try require(s.minimumFactor >= 0 && s.minimumFactor <= 1, "minimum-factor", "must be in [0, 1], got \(s.minimumFactor)")
         try require(zo.mu > 0 && zo.mu < 1, "mu", "must be in (0, 1), got \(zo.mu)")
+        try require(zo.estimator != .guided || method == .zoSOL, "estimator",
+                    "guided is a ZO-SOL estimator; use it with --method zo-sol (got --method \(method.rawValue))")
         try require(zo.estimator != .vjp || method == .zoSOL, "estimator",
                     "vjp is a ZO-SOL estimator; use it with --method zo-sol (got --method \(method.rawValue))")
         try require(inUnitInterval(zo.sparsity), "sparsity", "must be in [0, 1), got \(zo.sparsity)")
@@ -190,11 +192,27 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var effectiveUnroll: Int { method == .non ? 1 : unroll }
 
     /// The dotted keys whose values differ between two configurations, ignoring
-    /// ``executionKeys``: what a resumed run may not change.
+    /// ``executionKeys`` and keys that change the result of neither (``affectsResult(_:)``):
+    /// what a resumed run may not change.
     public func experimentDifferences(from other: TrainingConfiguration) -> [String] {
         let a = Self.flattened(JSONMerge.object(self, nullable: Self.nullableKeys))
         let b = Self.flattened(JSONMerge.object(other, nullable: Self.nullableKeys))
-        return Set(a.keys).union(b.keys).subtracting(Self.executionKeys).sorted().filter { a[$0] != b[$0] }
+        return Set(a.keys).union(b.keys).subtracting(Self.executionKeys).sorted()
+            .filter { a[$0] != b[$0] && (affectsResult($0) || other.affectsResult($0)) }
+    }
+
+    /// Whether the option with dotted key `key` can change this configuration's result: the ZO
+    /// options only matter to ZO-SOL, `zo.vjpScheme` only to `--estimator vjp`, `zo.guideMemory`
+    /// only to `guided`. (A checkpoint written before an option existed, or under another
+    /// default of an option it never used, still resumes.)
+    public func affectsResult(_ key: String) -> Bool {
+        guard key.hasPrefix("zo.") else { return true }
+        guard method == .zoSOL else { return false }
+        switch key {
+        case "zo.vjpScheme": return zo.estimator == .vjp
+        case "zo.guideMemory": return zo.estimator == .guided
+        default: return true
+        }
     }
 
     private static func flattened(_ object: [String: Any], prefix: String = "") -> [String: String] {

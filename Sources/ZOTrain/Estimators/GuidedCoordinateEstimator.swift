@@ -28,11 +28,20 @@ public struct GuidedCoordinateEstimator: GradientEstimator {
     public private(set) var lastUnguided: [Float] = []
 
     /// Sparse CGE over `sampler`'s masks (scheme and μ as in ``CoordinateGradientEstimator``),
-    /// guided; c is fitted with memory `memory` iterations (``GuideScaleFit``).
+    /// guided; c is fitted with memory `memory` iterations (``GuideScaleFit``). Throws
+    /// ``ZOTrainError/invalidArgument(_:)`` if a coordinate is never sampled (a layer with the
+    /// ratio 1 and no ``SparseCoordinateSampler/minimumPerGroup``, or a parameter outside every
+    /// group): its estimate would be the guide's alone, biased.
     public init(scheme: DifferenceScheme = .central, mu: Float = 1e-3, sampler: SparseCoordinateSampler, parameterCount: Int,
-                memory: Double = 10) {
+                memory: Double = 10) throws {
         cge = CoordinateGradientEstimator(scheme: scheme, mu: mu, coordinates: .sparse(sampler))
         inclusion = sampler.inclusionProbabilities(parameterCount: parameterCount)
+        if let j = inclusion.firstIndex(of: 0) {
+            let layer = sampler.groups.first { $0.range.contains(j) }.map { "layer \($0.name) (\($0.count) parameters)" }
+                ?? "parameter \(j), outside every layer,"
+            throw ZOTrainError.invalidArgument("guided CGE: \(layer) is never sampled, so its estimate would be the guide's alone "
+                                               + "(biased); give it a pruning ratio below 1, or sample at least one coordinate per layer")
+        }
         fit = GuideScaleFit(memory: memory)
     }
 

@@ -16,24 +16,31 @@ public struct SparseCoordinateSampler: Sendable {
     public var redrawInterval: Int
     /// Seed of the masks (with the mask number).
     public var seed: UInt64
+    /// Coordinates every prunable group queries at least (0: a ratio of 1 leaves a layer out).
+    public let minimumPerGroup: Int
     private var cachedMask: Int = -1
     private var cached: [Int] = []
 
-    /// Masks over `groups` with the densities `1 − ratio` of `ratios` (groups without a ratio, e.g. biases, in full), re-drawn every `redrawInterval` (≥ 1) iterations.
-    public init(groups: [ParameterGroup], ratios: LayerPruningRatios, redrawInterval: Int, seed: UInt64 = 0) {
+    /// Masks over `groups` with the densities `1 − ratio` of `ratios` (groups without a ratio, e.g.
+    /// biases, in full), re-drawn every `redrawInterval` (≥ 1) iterations; every group queries at
+    /// least `minimumPerGroup` of its coordinates (guided CGE needs every coordinate to have a
+    /// chance, ZO-GraSP may give a small layer the ratio 1).
+    public init(groups: [ParameterGroup], ratios: LayerPruningRatios, redrawInterval: Int, seed: UInt64 = 0, minimumPerGroup: Int = 0) {
         precondition(redrawInterval >= 1)
         self.groups = groups
         self.densities = groups.map { g in g.isPrunable ? (ratios.density(of: g.name) ?? 1) : 1 }
         self.redrawInterval = redrawInterval
         self.seed = seed
+        self.minimumPerGroup = max(0, minimumPerGroup)
     }
 
     /// Number of coordinates every mask holds.
     public var queriedCount: Int {
-        zip(groups, densities).reduce(0) { $0 + Self.quota($1.0.count, $1.1) }
+        zip(groups, densities).reduce(0) { $0 + quota($1.0.count, $1.1) }
     }
 
-    static func quota(_ n: Int, _ density: Double) -> Int { min(n, max(0, Int((Double(n) * density).rounded()))) }
+    /// Coordinates a mask takes from a group of `n` with density `density`.
+    func quota(_ n: Int, _ density: Double) -> Int { min(n, max(minimumPerGroup, Int((Double(n) * density).rounded()))) }
 
     /// The probability that a mask holds each coordinate (`parameterCount` entries): k/n in a
     /// group that queries k of its n coordinates (uniform without replacement), 1 in groups
@@ -41,7 +48,7 @@ public struct SparseCoordinateSampler: Sendable {
     public func inclusionProbabilities(parameterCount: Int) -> [Double] {
         var p = [Double](repeating: 0, count: parameterCount)
         for (group, density) in zip(groups, densities) where group.count > 0 {
-            let value = Double(Self.quota(group.count, density)) / Double(group.count)
+            let value = Double(quota(group.count, density)) / Double(group.count)
             for j in group.range where j < parameterCount { p[j] = value }
         }
         return p
@@ -63,7 +70,7 @@ public struct SparseCoordinateSampler: Sendable {
         result.reserveCapacity(queriedCount)
         let root = SplitMix64(seed: seed).derived(UInt64(m))
         for (g, group) in groups.enumerated() {
-            let n = group.count, k = Self.quota(n, densities[g])
+            let n = group.count, k = quota(n, densities[g])
             if k == n { result.append(contentsOf: group.range); continue }
             var rng = root.derived(UInt64(g))
             var pool = Array(group.range)
