@@ -5,9 +5,10 @@
 # and continues an interrupted one from its last checkpoint):
 #
 #   benchmarks/karman_converged.sh curve    # FO-SOL at CURVE iteration counts (seed 0): where it flattens
-#   ITERATIONS=600 benchmarks/karman_converged.sh study   # SRC, NON, NOG-SOL, FO-SOL, ZO-SOL vjp per seed
+#   ITERATIONS=2400 benchmarks/karman_converged.sh study  # SRC, NON, NOG-SOL, FO-SOL, ZO-SOL per seed
 #
-# NETWORK (small), SEEDS ("0 1 2"), VJP_SCHEME (forward), RUNS (runs/converged), SOL (release build).
+# NETWORK (small), SEEDS ("0 1 2"), ESTIMATORS of ZO-SOL ("vjp"; also "guided" and "sparse", both at
+# sparsity 0.9), VJP_SCHEME (forward), RUNS (runs/converged), SOL (release build).
 set -euo pipefail
 SOL=${SOL:-.build/release/sol}
 DATA=${DATA:-datasets/karman-mc.h5}
@@ -15,8 +16,9 @@ RUNS=${RUNS:-runs/converged}
 NETWORK=${NETWORK:-small}
 SEEDS=${SEEDS:-"0 1 2"}
 CURVE=${CURVE:-"150 300 600 1200 2400"}
-ITERATIONS=${ITERATIONS:-600}
+ITERATIONS=${ITERATIONS:-2400}
 VJP_SCHEME=${VJP_SCHEME:-forward}
+ESTIMATORS=${ESTIMATORS:-vjp}
 mkdir -p "$RUNS" out
 [ -f "$DATA" ] || "$SOL" generate --scenario karman --advection maccormack --out "$DATA"
 COMMON=(--data "$DATA" --network "$NETWORK" --unroll 4 --checkpoint-interval 25 --resume)
@@ -37,11 +39,20 @@ study)
       "$SOL" train "${COMMON[@]}" --method $m --iterations "$ITERATIONS" --threads 1 --seed "$seed" \
         --out "$RUNS/$NETWORK-$m-n$ITERATIONS-s$seed.h5"
     done
-    "$SOL" train "${COMMON[@]}" --method zo-sol --estimator vjp --vjp-scheme "$VJP_SCHEME" --mu 1e-2 \
-      --iterations "$ITERATIONS" --threads 2 --seed "$seed" --checkpoint-interval 10 \
-      --out "$RUNS/$NETWORK-zo-vjp-n$ITERATIONS-s$seed.h5"
     models=()
-    for m in non fo-sol nog-sol zo-vjp; do models+=(--model "$RUNS/$NETWORK-$m-n$ITERATIONS-s$seed.h5"); done
+    for m in non fo-sol nog-sol; do models+=(--model "$RUNS/$NETWORK-$m-n$ITERATIONS-s$seed.h5"); done
+    for estimator in $ESTIMATORS; do
+      case "$estimator" in
+        vjp) zo=(--estimator vjp --vjp-scheme "$VJP_SCHEME" --mu 1e-2) ;;
+        guided) zo=(--estimator guided --sparsity 0.9) ;;
+        sparse) zo=(--estimator central --sparsity 0.9) ;;
+        *) echo "ESTIMATORS: vjp, guided or sparse, got $estimator" >&2; exit 64 ;;
+      esac
+      out="$RUNS/$NETWORK-zo-$estimator-n$ITERATIONS-s$seed.h5"
+      "$SOL" train "${COMMON[@]}" --method zo-sol "${zo[@]}" --iterations "$ITERATIONS" --threads 2 --seed "$seed" \
+        --checkpoint-interval 10 --out "$out"
+      models+=(--model "$out")
+    done
     "$SOL" eval --data "$DATA" "${models[@]}" | tee "out/karman-converged-$NETWORK-n$ITERATIONS-s$seed.md"
   done
   ;;
