@@ -144,6 +144,23 @@ final class OwnSolverTests: XCTestCase {
         assertClose(external, inProcess, relative: 1e-4, "vjp: python vs in-process losses")
     }
 
+    // Guided sparse CGE through both examples: the NOG guide's rollouts step the user's solver too
+    // (in its own process or plug-in instance). The C plug-in steps bit for bit like the in-process
+    // solver, so the losses agree to the last digits; the numpy process steps in float64, and the
+    // float32-vs-float64 round-off of each loss (~1e-6 relative, the first loss) divided by the
+    // step μ and weighted by 1/p = 10 moves the next iterations by ~1e-4 (measured 2.5e-4).
+    func testGuidedEstimatorThroughTheExamples() throws {
+        let guided = ["--method", "zo-sol", "--estimator", "guided", "--sparsity", "0.9", "--unroll", "2", "--iterations", "3",
+                      "--lr", "1e-3", "--schedule", "constant", "--threads", "2"]
+        let inProcess = try train(path("in.h5"), guided)
+        let plugin = try train(path("c.h5"), guided + ["--source-lib", try compileCExample()])
+        assertClose(plugin, inProcess, relative: 1e-6, "guided: C plug-in vs in-process losses")
+        let python = try requirePython()
+        let external = try train(path("py.h5"), guided + ["--source-cmd", "\(python) \(Self.root.path)/examples/python/burgers_solver.py"])
+        assertClose(Array(external.prefix(1)), Array(inProcess.prefix(1)), relative: 1e-5, "guided: python vs in-process first loss")
+        assertClose(external, inProcess, relative: 1e-3, "guided: python vs in-process losses")
+    }
+
     /// Builds examples/c/burgers_solver.c as the docs say; skips without a C compiler or FFTW headers.
     private func compileCExample() throws -> String {
         let library = path("libburgers_solver.so")
