@@ -34,6 +34,7 @@ CONFIGS=(
   "sparsity0.99:--estimator central --mu 1e-3 --sparsity 0.99 --redraw-interval 1"
   "guided0.9:--estimator guided --mu 1e-3 --sparsity 0.9 --redraw-interval 1"
   "guided0.99:--estimator guided --mu 1e-3 --sparsity 0.99 --redraw-interval 1"
+  "guided0.9-forward:--estimator guided --guided-scheme forward --mu 1e-3 --sparsity 0.9 --redraw-interval 1"
 )
 for seed in $SEEDS; do
   models=()

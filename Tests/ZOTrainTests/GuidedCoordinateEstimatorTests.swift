@@ -64,21 +64,26 @@ final class GuidedCoordinateEstimatorTests: XCTestCase {
         }
     }
 
-    /// With c = 0 the estimate is plain sparse CGE on the mask, weighted by 1/p, and zero off it.
+    /// With c = 0 the estimate is plain sparse CGE on the mask, weighted by 1/p, and zero off it,
+    /// with central and with forward differences (1 + |S| queries instead of 1 + 2|S|).
     func testZeroScaleIsImportanceWeightedSparseCGE() throws {
         let objective = ClosureObjective(parameterCount: d, Analytic.smooth)
         let theta = Analytic.randomParameters(d, seed: 7)
-        var plain = CoordinateGradientEstimator(mu: 1e-3, coordinates: .sparse(sampler()))
-        var guided = try estimator()
-        guided.guide = guide(for: Analytic.smoothGradient(theta))
         let pool = QueryPool(objective)
-        let sparse = try plain.estimate(at: theta, using: pool, iteration: 3)
-        let e = try guided.estimate(at: theta, using: pool, iteration: 3)
-        XCTAssertEqual(guided.lastScale, 0)
-        XCTAssertEqual(e.queries, sparse.queries)
-        let mask = Set(plain.selectedCoordinates(parameterCount: d, iteration: 3))
-        for j in 0..<d {
-            XCTAssertEqual(e.gradient[j], mask.contains(j) ? Float(Double(sparse.gradient[j]) / guided.inclusion[j]) : 0, "coordinate \(j)")
+        for scheme in DifferenceScheme.allCases {
+            var plain = CoordinateGradientEstimator(scheme: scheme, mu: 1e-3, coordinates: .sparse(sampler()))
+            var guided = try GuidedCoordinateEstimator(scheme: scheme, mu: 1e-3, sampler: sampler(), parameterCount: d)
+            guided.guide = guide(for: Analytic.smoothGradient(theta))
+            let sparse = try plain.estimate(at: theta, using: pool, iteration: 3)
+            let e = try guided.estimate(at: theta, using: pool, iteration: 3)
+            XCTAssertEqual(guided.lastScale, 0)
+            let mask = Set(plain.selectedCoordinates(parameterCount: d, iteration: 3))
+            XCTAssertEqual(e.queries, sparse.queries)
+            XCTAssertEqual(e.queries, 1 + mask.count * (scheme == .central ? 2 : 1), "\(scheme)")
+            for j in 0..<d {
+                XCTAssertEqual(e.gradient[j], mask.contains(j) ? Float(Double(sparse.gradient[j]) / guided.inclusion[j]) : 0,
+                               "\(scheme), coordinate \(j)")
+            }
         }
     }
 

@@ -162,9 +162,11 @@ extension GradientDiagnostic {
     ///   - sparsity: 0 = dense CGE; otherwise sparse CGE with ZO-GraSP ratios.
     ///   - estimator: the ZO estimate: `central` (default), `forward`, `rge` or `vjp`.
     ///   - vjpScheme: `vjp`'s differences of the solver's state: forward (default) or central.
+    ///   - guidedScheme: `guided`'s differences of the sampled coordinates: central (default) or forward.
     public static func run(dataset: PairDataset, models: [TrainedModel], preset: NetworkArchitecture.Preset = .tiny, batches: Int = 4,
                            unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0, estimator: EstimatorKind = .central,
-                           vjpScheme: FiniteDifferenceVJP.Scheme = .forward, threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
+                           vjpScheme: FiniteDifferenceVJP.Scheme = .forward, guidedScheme: DifferenceScheme = .central,
+                           threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
         let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll, batchSize: batchSize, seed: seed)
         let rolloutBatches = try (0..<batches).map {
@@ -180,6 +182,7 @@ extension GradientDiagnostic {
         var options = TrainingConfiguration.ZOOptions.dense(estimator, mu: mu)
         options.sparsity = sparsity
         options.vjpScheme = vjpScheme
+        options.guidedScheme = guidedScheme
         return try networks.map { label, network in
             let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
             return try compare(network: network, scenario: dataset.scenario, batches: rolloutBatches, lossFunction: lossFunction,

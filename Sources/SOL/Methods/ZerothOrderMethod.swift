@@ -82,7 +82,7 @@ public struct ZerothOrderMethod: TrainingMethod {
             // ratio 1, which would leave its estimate to the guide alone.
             let sampler = SparseCoordinateSampler(groups: groups, ratios: pruningRatios, redrawInterval: options.redrawInterval,
                                                   seed: seed, minimumPerGroup: 1)
-            estimator = try GuidedCoordinateEstimator(scheme: .central, mu: Float(options.mu), sampler: sampler,
+            estimator = try GuidedCoordinateEstimator(scheme: options.guidedScheme, mu: Float(options.mu), sampler: sampler,
                                                       parameterCount: network.parameterCount, memory: options.guideMemory)
         case .central, .forward:
             let scheme: DifferenceScheme = options.estimator == .forward ? .forward : .central

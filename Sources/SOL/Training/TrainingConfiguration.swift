@@ -109,6 +109,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         public var vjpScheme: FiniteDifferenceVJP.Scheme = .forward
         /// `guided`: iterations the least-squares fit of the guide's scale remembers (≥ 1).
         public var guideMemory: Double = 10
+        /// `guided`: central (2 queries per sampled coordinate, the default) or forward (1) differences.
+        public var guidedScheme: DifferenceScheme = .central
         /// The defaults.
         public init() {}
 
@@ -131,7 +133,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             case .vjp: return String(format: "state-space VJP by %@ differences, μ = %g (relative to the state's scale)", vjpScheme.rawValue, mu)
             case .guided:
                 let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
-                return String(format: "sparse central CGE guided by NOG-SOL, sparsity %g (%@), μ = %g", sparsity, ratios, mu)
+                return String(format: "sparse %@ CGE guided by NOG-SOL, sparsity %g (%@), μ = %g", guidedScheme.rawValue, sparsity, ratios, mu)
             case .central, .forward:
                 let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
                 return sparsity == 0 ? String(format: "%@ CGE (dense), μ = %g", estimator.rawValue, mu)
@@ -203,14 +205,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Whether the option with dotted key `key` can change this configuration's result: the ZO
     /// options only matter to ZO-SOL, `zo.vjpScheme` only to `--estimator vjp`, `zo.guideMemory`
-    /// only to `guided`. (A checkpoint written before an option existed, or under another
+    /// and `zo.guidedScheme` only to `guided`. (A checkpoint written before an option existed, or under another
     /// default of an option it never used, still resumes.)
     public func affectsResult(_ key: String) -> Bool {
         guard key.hasPrefix("zo.") else { return true }
         guard method == .zoSOL else { return false }
         switch key {
         case "zo.vjpScheme": return zo.estimator == .vjp
-        case "zo.guideMemory": return zo.estimator == .guided
+        case "zo.guideMemory", "zo.guidedScheme": return zo.estimator == .guided
         default: return true
         }
     }

@@ -26,6 +26,8 @@ struct Diagnose: ParsableCommand {
     var estimator: EstimatorKind = .central
     @Option(help: "--estimator vjp: forward or central differences of the solver's state.")
     var vjpScheme: FiniteDifferenceVJP.Scheme = .forward
+    @Option(help: "--estimator guided: central or forward differences of the sampled coordinates.")
+    var guidedScheme: DifferenceScheme = .central
     @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries.") var threads = 2
@@ -52,7 +54,7 @@ struct Diagnose: ParsableCommand {
         let start = Date()
         let reports = try GradientDiagnostic.run(dataset: dataset, models: trained, preset: network, batches: batches,
                                                  unroll: unroll, batchSize: batchSize, mu: mu, sparsity: sparsity, estimator: estimator,
-                                                 vjpScheme: vjpScheme,
+                                                 vjpScheme: vjpScheme, guidedScheme: guidedScheme,
                                                  threads: threads, seed: seed, includeInitialisation: !skipInit)
         Console.note(String(format: "diagnostic done in %.1f s", Date().timeIntervalSince(start)))
         print(format == "json" ? GradientDiagnostic.json(reports) : GradientDiagnostic.markdown(reports))

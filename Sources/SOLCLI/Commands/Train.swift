@@ -33,6 +33,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
     @Option(help: "ZO estimator: central, forward, rge, guided (parameter space; guided: sparse CGE with NOG-SOL's gradient as an unbiased control variate) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by finite differences of its state).") var estimator: EstimatorKind?
     @Option(parsing: .unconditional, help: "--estimator guided: iterations the fit of the guide's scale remembers.") var guideMemory: Double?
+    @Option(help: "--estimator guided: central (default) or forward differences of the sampled coordinates (forward: half the queries).") var guidedScheme: DifferenceScheme?
     @Option(help: "--estimator vjp: forward (default) or central differences of the solver's state (central steps twice the states).") var vjpScheme: FiniteDifferenceVJP.Scheme?
     @Option(parsing: .unconditional, help: "ZO sparsity: fraction of weights not queried per iteration (0 = dense CGE).") var sparsity: Double?
     @Option(help: "Layer-wise pruning ratios JSON (from ZO-GraSP); computed at start when absent.") var pruningRatios: String?
@@ -62,7 +63,7 @@ struct Train: ParsableCommand {
             ("zo.mu", mu), ("zo.estimator", estimator?.rawValue), ("zo.sparsity", sparsity), ("zo.pruningRatios", pruningRatios),
             ("zo.redrawInterval", redrawInterval), ("zo.directions", directions), ("zo.graspDirections", graspDirections),
             ("zo.graspMu", graspMu), ("zo.graspSeed", graspSeed), ("zo.vjpScheme", vjpScheme?.rawValue),
-            ("zo.guideMemory", guideMemory),
+            ("zo.guideMemory", guideMemory), ("zo.guidedScheme", guidedScheme?.rawValue),
         ])
         try c.validate()
         return c
@@ -111,6 +112,7 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension EstimatorKind: ExpressibleByArgument {}
 extension FiniteDifferenceVJP.Scheme: ExpressibleByArgument {}
+extension DifferenceScheme: ExpressibleByArgument {}
 extension NetworkArchitecture.Preset: ExpressibleByArgument {}
 
 /// Shared by `sol train` and `sol quickstart`: builds the trainer, warns about long ZO budgets
