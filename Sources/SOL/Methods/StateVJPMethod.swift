@@ -8,8 +8,9 @@ import Solver
 /// perturbed states, never an adjoint). FO-SOL's backward pass with every `stepVJP` replaced by
 /// that estimate (``RolloutEngine/GradientFlow/throughSolverByDifferences(_:)``).
 ///
-/// Its cost per iteration is `2 n · B · (unroll − 1)` solver states for states of n numbers and a
-/// batch of B — independent of the network's size, where parameter-space CGE pays one unrolled
+/// Its cost per iteration is `(n + 1) · B · (unroll − 1)` solver states (forward differences;
+/// `2 n · B · (unroll − 1)` central) for states of n numbers and a batch of B — independent of the
+/// network's size, where parameter-space CGE pays one unrolled
 /// rollout per queried parameter.
 public struct StateVJPMethod: TrainingMethod {
     public let kind = TrainingMethodKind.zoSOL

@@ -128,14 +128,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
         /// A one-line description, e.g. `central CGE, sparsity 0.9 (ZO-GraSP ratios), μ = 0.001`.
         public var summary: String {
+            let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
             switch estimator {
             case .rge: return String(format: "RGE, %d directions, μ = %g", directions, mu)
             case .vjp: return String(format: "state-space VJP by %@ differences, μ = %g (relative to the state's scale)", vjpScheme.rawValue, mu)
             case .guided:
-                let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
                 return String(format: "sparse %@ CGE guided by NOG-SOL, sparsity %g (%@), μ = %g", guidedScheme.rawValue, sparsity, ratios, mu)
             case .central, .forward:
-                let ratios = pruningRatios.map { "ratios from \($0)" } ?? "ZO-GraSP ratios"
                 return sparsity == 0 ? String(format: "%@ CGE (dense), μ = %g", estimator.rawValue, mu)
                     : String(format: "%@ sparse CGE, sparsity %g (%@), μ = %g", estimator.rawValue, sparsity, ratios, mu)
             }

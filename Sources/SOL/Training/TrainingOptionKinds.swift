@@ -45,10 +45,11 @@ public enum EstimatorKind: String, TrainingOptionChoice {
     /// Randomised gradient estimation along `directions` Gaussian directions (central).
     case rge
     /// Zeroth order through the solver's STATE: exact backpropagation through the corrector,
-    /// the solver's vector-Jacobian products estimated by central differences of its state
-    /// (``FiniteDifferenceVJP``, step μ relative to the state's scale; `step` calls only).
+    /// the solver's vector-Jacobian products estimated by finite differences of its state
+    /// (``FiniteDifferenceVJP``, forward by default, step μ relative to the state's scale; `step`
+    /// calls only).
     case vjp
-    /// Sparse central CGE guided by NOG-SOL's gradient as a control variate
+    /// Sparse CGE (central by default) guided by NOG-SOL's gradient as a control variate
     /// (``GuidedCoordinateEstimator``): unbiased, the guide fills what the mask does not query.
     case guided
 }
