@@ -8,7 +8,8 @@
 #   ITERATIONS=2400 benchmarks/karman_converged.sh study  # SRC, NON, NOG-SOL, FO-SOL, ZO-SOL per seed
 #
 # NETWORK (small), SEEDS ("0 1 2"), ESTIMATORS of ZO-SOL ("vjp"; also "guided" and "sparse", both at
-# sparsity 0.9), VJP_SCHEME (forward), RUNS (runs/converged), SOL (release build).
+# sparsity 0.9), VJP_SCHEME (forward), CONVOLUTION (blocked; im2col for the runs made before the
+# blocked kernels, e.g. the `small` rows of docs/results.md), RUNS (runs/converged), SOL (release build).
 set -euo pipefail
 SOL=${SOL:-.build/release/sol}
 DATA=${DATA:-datasets/karman-mc.h5}
@@ -19,9 +20,10 @@ CURVE=${CURVE:-"150 300 600 1200 2400"}
 ITERATIONS=${ITERATIONS:-2400}
 VJP_SCHEME=${VJP_SCHEME:-forward}
 ESTIMATORS=${ESTIMATORS:-vjp}
+CONVOLUTION=${CONVOLUTION:-blocked}
 mkdir -p "$RUNS" out
 [ -f "$DATA" ] || "$SOL" generate --scenario karman --advection maccormack --out "$DATA"
-COMMON=(--data "$DATA" --network "$NETWORK" --unroll 4 --checkpoint-interval 25 --resume)
+COMMON=(--data "$DATA" --network "$NETWORK" --convolution "$CONVOLUTION" --unroll 4 --checkpoint-interval 25 --resume)
 
 case "${1:-}" in
 curve)

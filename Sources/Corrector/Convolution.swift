@@ -147,15 +147,24 @@ public enum Convolution {
     /// `z = conv(a) + bias` for a batch: `a` is `[batch, in, H, W]`, `z` is `[batch, out, H, W]`,
     /// `parameters` points at the layer's weights (biases follow them). `cols` must hold
     /// `layer.columnLength · H · W` floats (unused for 1 × 1 kernels). Thin layers
-    /// (``usesDirectConvolution(_:)``) are computed by `direct` instead.
+    /// (``usesDirectConvolution(_:)``) are computed by `direct`, wide ones
+    /// (``usesBlockedConvolution(_:)``) by `blocked` unless `kernels` is `.im2col`.
     public static func forward(_ layer: ConvolutionLayer, parameters: UnsafePointer<Float>,
                                input a: UnsafePointer<Float>, output z: UnsafeMutablePointer<Float>,
                                batch: Int, height h: Int, width w: Int, cols: UnsafeMutablePointer<Float>,
-                               direct: inout DirectConvolution) {
+                               kernels: ConvolutionKernels = .blocked,
+                               direct: inout DirectConvolution, blocked: inout BlockedConvolution) {
         let hw = h * w, k = layer.columnLength, cin = layer.inputChannels, cout = layer.outputChannels
         let bias = parameters + layer.weightCount
         let pointwise = layer.kernelHeight * layer.kernelWidth == 1
         let chunk = rowsPerChunk(columnLength: k, height: h, width: w)
+        if kernels == .blocked && usesBlockedConvolution(layer) {
+            for b in 0..<batch {
+                for o in 0..<cout { (z + (b * cout + o) * hw).update(repeating: bias[o], count: hw) }
+            }
+            blocked.accumulate(layer, weights: parameters, input: a, output: z, batch: batch, height: h, width: w)
+            return
+        }
         for b in 0..<batch {
             let x = a + b * cin * hw, y = z + b * cout * hw
             for o in 0..<cout { (y + o * hw).update(repeating: bias[o], count: hw) }
@@ -178,7 +187,7 @@ public enum Convolution {
         }
     }
 
-    /// Whether ``forward(_:parameters:input:output:batch:height:width:cols:direct:)`` computes
+    /// Whether ``forward(_:parameters:input:output:batch:height:width:cols:kernels:direct:blocked:)`` computes
     /// `layer` by ``DirectConvolution`` rather than im2col + sgemm: layers with at most 4 output
     /// channels and a kernel wider than 1 × 1 (a corrector's output layer). With m ≤ 4 GEMM rows,
     /// OpenBLAS spends its time packing the im2col matrix, while the direct loops stay in L1
@@ -188,7 +197,16 @@ public enum Convolution {
         layer.outputChannels <= 4 && layer.kernelHeight * layer.kernelWidth > 1
     }
 
-    /// Vector-Jacobian product of ``forward(_:parameters:input:output:batch:height:width:cols:direct:)``:
+    /// Whether ``forward(_:parameters:input:output:batch:height:width:cols:kernels:direct:blocked:)``
+    /// computes `layer` by ``BlockedConvolution`` (with `.blocked` kernels): every other layer with a kernel wider than
+    /// 1 × 1 (the register-blocked kernel beats im2col + sgemm at the corrector's shapes,
+    /// benchmarks/README.md, "Convolution kernels"). 1 × 1 layers stay one sgemm.
+    @inline(__always)
+    public static func usesBlockedConvolution(_ layer: ConvolutionLayer) -> Bool {
+        !usesDirectConvolution(layer) && layer.kernelHeight * layer.kernelWidth > 1
+    }
+
+    /// Vector-Jacobian product of ``forward(_:parameters:input:output:batch:height:width:cols:kernels:direct:blocked:)``:
     /// given `dz = ∂L/∂z`, ACCUMULATES `∂L/∂W` and `∂L/∂bias` into `parameterGradient` (the layer's
     /// slice) and, if `inputGradient` is given, OVERWRITES it with `∂L/∂a`. `cols` and `dcols`
     /// must each hold `layer.columnLength · H · W` floats.

@@ -95,7 +95,7 @@ public struct DirectConvolution {
     }
 
     /// Copies plane `src` (`h × w`) into `dst` (`(h + 2rh) × (w + 2rw)`) with the padding's edges.
-    private static func pad(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+    static func pad(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
                             height h: Int, width w: Int, rh: Int, rw: Int, padding: PaddingMode) {
         let pw = w + 2 * rw
         for py in 0..<(h + 2 * rh) {

@@ -230,7 +230,9 @@ extension Network {
                 let layer = layers[k]
                 let z = store.preActivationPointer(k)
                 Convolution.forward(layer, parameters: p.baseAddress! + layer.weightOffset, input: input(k), output: z,
-                                    batch: b, height: h, width: w, cols: workspace.cols.pointer, direct: &workspace.direct)
+                                    batch: b, height: h, width: w, cols: workspace.cols.pointer,
+                                    kernels: architecture.convolution, direct: &workspace.direct,
+                                    blocked: &workspace.blocked)
                 let n = b * layer.outputChannels * hw
                 if let s = layer.skipFrom {
                     let skip = input(s)

@@ -26,11 +26,14 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
     /// 1D networks (Burgers): kernels of height 1; fields are `[B, C, 1, W]` (taller fields are
     /// treated as independent rows).
     public var oneDimensional: Bool
+    /// The convolution kernels, i.e. the floating-point summation order of the network's function
+    /// (``ConvolutionKernels``). Checkpoints written before the choice existed read as `.im2col`.
+    public var convolution: ConvolutionKernels
 
     /// A plain (or residual) stack of same-size convolutions: `inputChannels → hiddenChannels… → outputChannels`, square `kernelSize` kernels (`1 × kernelSize` when `oneDimensional`).
     public init(inputChannels: Int, outputChannels: Int, hiddenChannels: [Int], kernelSize: Int,
                 activation: Activation = .tanh, padding: PaddingMode = .zero,
-                residual: Bool = false, oneDimensional: Bool = false) {
+                residual: Bool = false, oneDimensional: Bool = false, convolution: ConvolutionKernels = .blocked) {
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.hiddenChannels = hiddenChannels
@@ -39,6 +42,24 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
         self.padding = padding
         self.residual = residual
         self.oneDimensional = oneDimensional
+        self.convolution = convolution
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case inputChannels, outputChannels, hiddenChannels, kernelSize, activation, padding, residual, oneDimensional, convolution
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(inputChannels: try c.decode(Int.self, forKey: .inputChannels),
+                  outputChannels: try c.decode(Int.self, forKey: .outputChannels),
+                  hiddenChannels: try c.decode([Int].self, forKey: .hiddenChannels),
+                  kernelSize: try c.decode(Int.self, forKey: .kernelSize),
+                  activation: try c.decode(Activation.self, forKey: .activation),
+                  padding: try c.decode(PaddingMode.self, forKey: .padding),
+                  residual: try c.decode(Bool.self, forKey: .residual),
+                  oneDimensional: try c.decode(Bool.self, forKey: .oneDimensional),
+                  convolution: try c.decodeIfPresent(ConvolutionKernels.self, forKey: .convolution) ?? .im2col)
     }
 
     /// Named network sizes.
@@ -56,21 +77,21 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
     /// A preset with the given channels, padding and activation.
     public static func preset(_ preset: Preset, inputChannels: Int = 3, outputChannels: Int = 2,
                               activation: Activation = .tanh, padding: PaddingMode = .zero,
-                              oneDimensional: Bool = false) -> NetworkArchitecture {
+                              oneDimensional: Bool = false, convolution: ConvolutionKernels = .blocked) -> NetworkArchitecture {
         switch preset {
         case .tiny:
             return NetworkArchitecture(inputChannels: inputChannels, outputChannels: outputChannels,
                                        hiddenChannels: [8, 8], kernelSize: 5, activation: activation,
-                                       padding: padding, oneDimensional: oneDimensional)
+                                       padding: padding, oneDimensional: oneDimensional, convolution: convolution)
         case .small:
             return NetworkArchitecture(inputChannels: inputChannels, outputChannels: outputChannels,
                                        hiddenChannels: [32, 32, 32], kernelSize: 5, activation: activation,
-                                       padding: padding, oneDimensional: oneDimensional)
+                                       padding: padding, oneDimensional: oneDimensional, convolution: convolution)
         case .medium:
             return NetworkArchitecture(inputChannels: inputChannels, outputChannels: outputChannels,
                                        hiddenChannels: Array(repeating: 32, count: 11), kernelSize: 5,
                                        activation: activation, padding: padding, residual: true,
-                                       oneDimensional: oneDimensional)
+                                       oneDimensional: oneDimensional, convolution: convolution)
         }
     }
 
@@ -142,6 +163,7 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
         check("padding", padding, other.padding)
         check("residual", residual, other.residual)
         check("one-dimensional", oneDimensional, other.oneDimensional)
+        check("convolution", convolution, other.convolution)
         return d
     }
 
@@ -149,5 +171,6 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable, CustomStringConv
         let chain = ([inputChannels] + hiddenChannels + [outputChannels]).map(String.init).joined(separator: "→")
         let kernel = oneDimensional ? "1×\(kernelSize)" : "\(kernelSize)×\(kernelSize)"
         return "\(residual ? "ResNet" : "CNN") \(chain) \(kernel) \(activation) \(padding) padding, \(parameterCount) parameters"
+            + (convolution == .blocked ? "" : ", \(convolution) convolutions")
     }
 }

@@ -14,6 +14,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
     var delta = FloatBuffer()
     /// Padded planes and accumulators of the direct convolutions (thin layers, channel deltas).
     var direct = DirectConvolution()
+    /// Padded planes, accumulators and packed weights of the wide layers' blocked convolutions.
+    var blocked = BlockedConvolution()
 
     /// An empty workspace; buffers grow on first use.
     public init() {}

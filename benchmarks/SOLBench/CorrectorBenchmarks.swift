@@ -1,3 +1,4 @@
+import Foundation
 import SOL
 import Corrector
 
@@ -59,4 +60,54 @@ let correctorSuite = BenchmarkSuite(name: "corrector") {
         }
     }
     return benchmarks
+}
+
+/// One convolution layer of the presets at a time (issue 12's per-layer table): the path
+/// ``Convolution/forward(_:parameters:input:output:batch:height:width:cols:kernels:direct:blocked:)``
+/// takes (register-blocked for the wide layers, direct for the thin output layer) against
+/// im2col + OpenBLAS sgemm on the same layer, 32 × 64 field (H = 32, W = 64, the wake flow's
+/// source grid), batch 1 and 3. GFLOP/s counts 2 flops per multiply-add.
+/// `CONV_BENCH_FILTER=substring` keeps only the rows whose name contains it.
+let convolutionSuite = BenchmarkSuite(name: "convolution") {
+    let filter = ProcessInfo.processInfo.environment["CONV_BENCH_FILTER"]
+    var benchmarks: [Benchmark] = []
+    let (h, w) = (32, 64), hw = 32 * 64
+    for (cin, cout) in [(3, 8), (8, 8), (8, 2), (3, 32), (32, 32), (32, 2)] {
+        let layer = NetworkArchitecture(inputChannels: cin, outputChannels: cout, hiddenChannels: [], kernelSize: 5,
+                                        padding: .zero).layers[0]
+        var rng = SplitMix64(seed: 3)
+        let parameters = (0..<(layer.weightCount + cout)).map { _ in Float(rng.nextUniform() - 0.5) }
+        for batch in [1, 3] {
+            let x = (0..<(batch * cin * hw)).map { _ in Float(rng.nextUniform() - 0.5) }
+            let flops = 2 * Double(layer.weightCount * hw * batch)
+            var z = [Float](repeating: 0, count: batch * cout * hw)
+            var cols = [Float](repeating: 0, count: layer.columnLength * hw)
+            var direct = DirectConvolution(), blocked = BlockedConvolution()
+            let path = Convolution.usesDirectConvolution(layer) ? "direct" : "blocked"
+            let name = "conv \(cin)→\(cout) 5×5 B=\(batch)"
+            benchmarks.append(Benchmark(name: "\(name) \(path)", flops: flops, items: Double(batch), unit: "fields") {
+                parameters.withUnsafeBufferPointer { p in x.withUnsafeBufferPointer { xp in
+                    z.withUnsafeMutableBufferPointer { zp in cols.withUnsafeMutableBufferPointer { cp in
+                        Convolution.forward(layer, parameters: p.baseAddress!, input: xp.baseAddress!, output: zp.baseAddress!,
+                                            batch: batch, height: h, width: w, cols: cp.baseAddress!, direct: &direct, blocked: &blocked)
+                    } }
+                } }
+            })
+            benchmarks.append(Benchmark(name: "\(name) im2col + sgemm", flops: flops, items: Double(batch), unit: "fields") {
+                parameters.withUnsafeBufferPointer { p in x.withUnsafeBufferPointer { xp in
+                    z.withUnsafeMutableBufferPointer { zp in cols.withUnsafeMutableBufferPointer { cp in
+                        for b in 0..<batch {
+                            let y = zp.baseAddress! + b * cout * hw
+                            for o in 0..<cout { (y + o * hw).update(repeating: p[layer.weightCount + o], count: hw) }
+                            Convolution.im2col(xp.baseAddress! + b * cin * hw, cp.baseAddress!, channels: cin, kernelHeight: 5,
+                                               kernelWidth: 5, height: h, width: w, padding: .zero)
+                            BLAS.sgemm(m: cout, n: hw, k: layer.columnLength, a: p.baseAddress!, lda: layer.columnLength,
+                                       b: cp.baseAddress!, ldb: hw, beta: 1, c: y, ldc: hw)
+                        }
+                    } }
+                } }
+            })
+        }
+    }
+    return benchmarks.filter { b in filter.map { b.name.contains($0) } ?? true }
 }

@@ -7,6 +7,7 @@ let allSuites: [BenchmarkSuite] = [
     solverSuite,
     karmanSuite,
     correctorSuite,
+    convolutionSuite,
     zoSuite,
     rolloutSuite,
 ]

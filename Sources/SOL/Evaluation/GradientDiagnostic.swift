@@ -166,7 +166,8 @@ extension GradientDiagnostic {
     public static func run(dataset: PairDataset, models: [TrainedModel], preset: NetworkArchitecture.Preset = .tiny, batches: Int = 4,
                            unroll: Int = 4, batchSize: Int = 3, mu: Double = 1e-3, sparsity: Double = 0, estimator: EstimatorKind = .central,
                            vjpScheme: FiniteDifferenceVJP.Scheme = .forward, guidedScheme: DifferenceScheme = .central,
-                           threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true) throws -> [Report] {
+                           threads: Int = 2, seed: UInt64 = 0, includeInitialisation: Bool = true,
+                           convolution: ConvolutionKernels = .blocked) throws -> [Report] {
         guard !dataset.train.isEmpty else { throw SOLError.notADataset(path: dataset.path, reason: "it has no training simulations") }
         let sampler = try BatchSampler(frames: dataset.train.map(\.frames), unroll: unroll, batchSize: batchSize, seed: seed)
         let rolloutBatches = try (0..<batches).map {
@@ -174,7 +175,7 @@ extension GradientDiagnostic {
         }
         var networks: [(String, Network)] = []
         if includeInitialisation {
-            let architecture = try CorrectorSetup.architecture(preset: preset, dataset: dataset)
+            let architecture = try CorrectorSetup.architecture(preset: preset, dataset: dataset, convolution: convolution)
             let normalization = try CorrectorSetup.normalization(dataset: dataset, seed: seed)
             networks.append(("init", try Network(architecture: architecture, seed: seed, normalization: normalization)))
         }

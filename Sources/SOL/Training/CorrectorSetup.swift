@@ -15,10 +15,11 @@ public enum CorrectorSetup {
         }
     }
 
-    /// The architecture of preset `preset` for a dataset.
-    public static func architecture(preset: NetworkArchitecture.Preset, dataset: PairDataset) throws -> NetworkArchitecture {
+    /// The architecture of preset `preset` for a dataset, its convolutions computed by `convolution`.
+    public static func architecture(preset: NetworkArchitecture.Preset, dataset: PairDataset,
+                                    convolution: ConvolutionKernels = .blocked) throws -> NetworkArchitecture {
         .preset(preset, inputChannels: dataset.channels.count + 1, outputChannels: dataset.channels.count,
-                       padding: padding(for: dataset.scenario), oneDimensional: dataset.grid[0] == 1)
+                padding: padding(for: dataset.scenario), oneDimensional: dataset.grid[0] == 1, convolution: convolution)
     }
 
     /// Normalisation fitted on up to `samples` training windows: inputs `[P(T r_t), c]` and

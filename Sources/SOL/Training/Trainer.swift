@@ -108,7 +108,8 @@ public final class Trainer {
                                          + "training windows of \(dataset.path) at unroll \(unroll); use at most \(sampler.windowCount)")
         }
 
-        let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset)
+        let architecture = try CorrectorSetup.architecture(preset: configuration.network, dataset: dataset,
+                                                           convolution: configuration.convolution)
         let fingerprint = try dataset.trainingFingerprint()
         // Under MPI every rank checks its options and data against rank 0's; only rank 0 looks at
         // the output file, and every rank starts from rank 0's state.

@@ -21,6 +21,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var unroll: Int = 4
     /// Network preset.
     public var network: NetworkArchitecture.Preset = .tiny
+    /// The network's convolution kernels: `blocked` (default) or `im2col` (the kernels of results
+    /// computed before December 2026; same function, other last bits, slower).
+    public var convolution: ConvolutionKernels = .blocked
     /// Training iterations (mini-batches).
     public var iterations: Int = 200
     /// (simulation, start frame) pairs per mini-batch.

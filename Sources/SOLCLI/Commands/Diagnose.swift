@@ -29,6 +29,8 @@ struct Diagnose: ParsableCommand {
     @Option(help: "--estimator guided: central or forward differences of the sampled coordinates.")
     var guidedScheme: DifferenceScheme = .central
     @Option(help: "Network preset of the initial weights.") var network: NetworkArchitecture.Preset = .tiny
+    @Option(help: "Convolution kernels of the initial weights' network: blocked or im2col (trained models keep theirs).")
+    var convolution: ConvolutionKernels = .blocked
     @Option(help: "Seed of the initial weights and of the mini-batches.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Worker threads for ZO queries.") var threads = 2
     @Flag(help: "Skip the initial weights (only the --model weights).") var skipInit = false
@@ -55,7 +57,8 @@ struct Diagnose: ParsableCommand {
         let reports = try GradientDiagnostic.run(dataset: dataset, models: trained, preset: network, batches: batches,
                                                  unroll: unroll, batchSize: batchSize, mu: mu, sparsity: sparsity, estimator: estimator,
                                                  vjpScheme: vjpScheme, guidedScheme: guidedScheme,
-                                                 threads: threads, seed: seed, includeInitialisation: !skipInit)
+                                                 threads: threads, seed: seed, includeInitialisation: !skipInit,
+                                                 convolution: convolution)
         Console.note(String(format: "diagnostic done in %.1f s", Date().timeIntervalSince(start)))
         print(format == "json" ? GradientDiagnostic.json(reports) : GradientDiagnostic.markdown(reports))
     }

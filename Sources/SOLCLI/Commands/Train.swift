@@ -22,6 +22,7 @@ struct Train: ParsableCommand {
     @Option(help: "non, fo-sol, zo-sol or nog-sol.") var method: TrainingMethodKind?
     @Option(parsing: .unconditional, help: "Unrolled solver steps per loss (NON always uses 1).") var unroll: Int?
     @Option(help: "Network preset: tiny, small or medium.") var network: NetworkArchitecture.Preset?
+    @Option(help: "Convolution kernels: blocked (default) or im2col (the kernels of results computed before December 2026: same function, other last bits, slower).") var convolution: ConvolutionKernels?
     @Option(parsing: .unconditional, help: "Training iterations (mini-batches).") var iterations: Int?
     @Option(parsing: .unconditional, help: "(simulation, start frame) pairs per mini-batch.") var batchSize: Int?
     @Option(parsing: .unconditional, help: "Learning rate.") var lr: Double?
@@ -56,6 +57,7 @@ struct Train: ParsableCommand {
         let base = try config.map(TrainingConfiguration.load) ?? TrainingConfiguration()
         let c = try base.overriding([
             ("method", method?.rawValue), ("unroll", unroll), ("network", network?.rawValue), ("iterations", iterations),
+            ("convolution", convolution?.rawValue),
             ("batchSize", batchSize), ("seed", seed), ("threads", threads),
             ("checkpointInterval", checkpointInterval), ("logInterval", logInterval),
             ("optimizer.learningRate", lr), ("optimizer.kind", optimizer?.rawValue),
@@ -114,6 +116,7 @@ extension EstimatorKind: ExpressibleByArgument {}
 extension FiniteDifferenceVJP.Scheme: ExpressibleByArgument {}
 extension DifferenceScheme: ExpressibleByArgument {}
 extension NetworkArchitecture.Preset: ExpressibleByArgument {}
+extension ConvolutionKernels: ExpressibleByArgument {}
 
 /// Shared by `sol train` and `sol quickstart`: builds the trainer, warns about long ZO budgets
 /// and reports progress on stderr.
