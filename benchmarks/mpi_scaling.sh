@@ -9,11 +9,15 @@
 # Release build; nothing else should run on the machine.
 # Usage: [BIASES_ONLY=1] benchmarks/mpi_scaling.sh [network] [sparsity-low-Q] [sparsity-high-Q] [iterations]
 # (BIASES_ONLY=1 adds a run at sparsity 0.99999: essentially only the biases, the smallest U.)
+# CONVOLUTION: the corrector's convolution kernels, `blocked` (the default) or `im2col` (the kernels
+# before 2026-12-02, with which docs/zo-sol.md's measurements were made; same function, other last
+# bits, slower).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 net="${1:-tiny}"; sparse="${2:-0.99}"; dense="${3:-0.9}"; iterations="${4:-6}"
 sol=.build/release/sol
 work="${WORK:-out/mpi-scaling}"
+convolution="${CONVOLUTION:-blocked}"
 mkdir -p "$work"
 export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 data="$work/karman.h5"
@@ -29,7 +33,7 @@ PY
 }
 run() {  # run NAME SPARSITY [mpirun prefix...]
   local name="$1" sparsity="$2"; shift 2
-  "$@" "$sol" train --data "$data" --method zo-sol --network "$net" --sparsity "$sparsity" --iterations "$iterations" \
+  "$@" "$sol" train --data "$data" --method zo-sol --network "$net" --convolution "$convolution" --sparsity "$sparsity" --iterations "$iterations" \
       --threads 1 --schedule constant --log-interval 1 --checkpoint-interval 1000 --out "$work/$name.h5" --overwrite \
       ${MPI_FLAG:-} >/dev/null 2>&1
   echo "$name $(per_iteration "$work/$name.log.jsonl")"

@@ -9,11 +9,16 @@
 # process start-up and plan creation, is left out).
 #
 #   SOL=.build/release/sol PYTHON=python3 ITERATIONS=12 benchmarks/own_solver.sh
+#
+# CONVOLUTION: the corrector's convolution kernels, `blocked` (the default) or `im2col` (the kernels
+# before 2026-12-02, with which the rates of benchmarks/README.md were measured; same function,
+# other last bits, slower).
 set -euo pipefail
 SOL=${SOL:-.build/release/sol}
 PYTHON=${PYTHON:-python3}
 ITERATIONS=${ITERATIONS:-12}
 DIR=${DIR:-out/own-solver-bench}
+CONVOLUTION=${CONVOLUTION:-blocked}
 mkdir -p "$DIR"
 export OPENBLAS_NUM_THREADS=1
 
@@ -50,7 +55,7 @@ print(f"{q / t:.0f}")' "$1"
 }
 run() {  # label data iterations sparsity extra...
   local label=$1 data=$2 iterations=$3 sparsity=$4; shift 4
-  "$SOL" train --data "$data" --method zo-sol --sparsity "$sparsity" --unroll 4 --threads 2 --iterations "$iterations" \
+  "$SOL" train --data "$data" --method zo-sol --sparsity "$sparsity" --convolution "$CONVOLUTION" --unroll 4 --threads 2 --iterations "$iterations" \
     --log-interval 1 --checkpoint-interval 1000 --overwrite --out "$DIR/$label.h5" "$@" 2>/dev/null >/dev/null
   printf '| %s | %s |\n' "$label" "$(rate "$DIR/$label.log.jsonl")"
 }
