@@ -221,34 +221,61 @@ extension Network {
     func propagate(from first: Int, source: ActivationCache, store: ActivationCache,
                    output: UnsafeMutablePointer<Float>, workspace: NetworkWorkspace, storeFrom: Int? = nil) {
         let storeFrom = storeFrom ?? first + 1
-        let (b, h, w) = (store.batch, store.height, store.width), hw = h * w
+        let b = store.batch
+        // Items are independent and each is computed by the same code whatever slice it is in, so
+        // splitting the batch over the workspace's threads does not change a bit.
+        let parts = min(max(1, workspace.threads), b)
+        guard parts > 1 else {
+            propagate(from: first, items: 0..<b, source: source, store: store, output: output, scratch: workspace, storeFrom: storeFrom)
+            return
+        }
+        let helpers = workspace.threadWorkspaces(parts)
+        let out = UnsafeSendablePointer(output)
+        DispatchQueue.concurrentPerform(iterations: parts) { t in
+            propagate(from: first, items: (t * b / parts)..<((t + 1) * b / parts), source: source, store: store,
+                      output: out.pointer, scratch: helpers[t], storeFrom: storeFrom)
+        }
+    }
+
+    /// ``propagate(from:source:store:output:workspace:storeFrom:)`` for batch items `items`, with
+    /// `scratch`'s buffers.
+    private func propagate(from first: Int, items: Range<Int>, source: ActivationCache, store: ActivationCache,
+                           output: UnsafeMutablePointer<Float>, scratch: NetworkWorkspace, storeFrom: Int) {
+        let (h, w) = (store.height, store.width), hw = h * w, b = items.count, i0 = items.lowerBound
         func input(_ j: Int) -> UnsafeMutablePointer<Float> {
-            j < storeFrom ? source.inputPointer(j) : store.inputPointer(j)
+            (j < storeFrom ? source.inputPointer(j) : store.inputPointer(j)) + i0 * layers[j].inputChannels * hw
         }
         parameters.withUnsafeBufferPointer { p in
             for k in first..<layers.count {
                 let layer = layers[k]
-                let z = store.preActivationPointer(k)
+                let z = store.preActivationPointer(k) + i0 * layer.outputChannels * hw
                 Convolution.forward(layer, parameters: p.baseAddress! + layer.weightOffset, input: input(k), output: z,
-                                    batch: b, height: h, width: w, cols: workspace.cols.pointer,
-                                    kernels: architecture.convolution, direct: &workspace.direct,
-                                    blocked: &workspace.blocked)
+                                    batch: b, height: h, width: w, cols: scratch.cols.pointer,
+                                    kernels: architecture.convolution, direct: &scratch.direct,
+                                    blocked: &scratch.blocked)
                 let n = b * layer.outputChannels * hw
                 if let s = layer.skipFrom {
                     let skip = input(s)
                     for j in 0..<n { z[j] += skip[j] }
                 }
                 if let activation = layer.activation {
-                    activation.apply(z, store.inputPointer(k + 1), count: n)
+                    activation.apply(z, input(k + 1), count: n)
                 } else {
+                    let out = output + i0 * layer.outputChannels * hw
                     for i in 0..<b {
                         for c in 0..<layer.outputChannels {
                             let off = (i * layer.outputChannels + c) * hw
-                            denormalize(z + off, output + off, channel: c, count: hw)
+                            denormalize(z + off, out + off, channel: c, count: hw)
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// The output pointer handed to the threads of a split pass: each writes its own items.
+private struct UnsafeSendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

@@ -17,8 +17,22 @@ public final class NetworkWorkspace: @unchecked Sendable {
     /// Padded planes, accumulators and packed weights of the wide layers' blocked convolutions.
     var blocked = BlockedConvolution()
 
+    /// Threads a forward pass splits its batch over (items are independent, so the result does not
+    /// depend on it). 1 (default) inside the ZO query workers, which are parallel already; the
+    /// callers of single large passes (evaluation, first-order training) set it.
+    public var threads = 1
+    /// Scratch of threads 1… of a split pass (thread 0 uses this workspace).
+    private var helpers: [NetworkWorkspace] = []
+
     /// An empty workspace; buffers grow on first use.
     public init() {}
+
+    /// This workspace and `count − 1` helpers, sized like it (forward buffers).
+    func threadWorkspaces(_ count: Int) -> [NetworkWorkspace] {
+        while helpers.count < count - 1 { helpers.append(NetworkWorkspace()) }
+        for helper in helpers.prefix(count - 1) { helper.cols.reserve(cols.capacity) }
+        return [self] + helpers.prefix(count - 1)
+    }
 
     /// Sizes the buffers for `layers` on `batch × height × width` fields.
     func prepare(layers: [ConvolutionLayer], batch: Int, height: Int, width: Int, backward: Bool) {

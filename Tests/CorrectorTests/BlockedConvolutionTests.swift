@@ -136,3 +136,31 @@ extension BlockedConvolutionTests {
         XCTAssertEqual(old.differences(from: blocked), ["convolution: im2col vs blocked"])
     }
 }
+
+extension BlockedConvolutionTests {
+    /// A forward pass split over 2 or 3 threads (``NetworkWorkspace/threads``) gives every item
+    /// the bits of one thread, for both kernels, a residual network and a resumed pass.
+    func testThreadsSplitTheBatchBitForBit() throws {
+        var rnd = TestRandom(10)
+        for convolution in ConvolutionKernels.allCases {
+            let arch = NetworkArchitecture(inputChannels: 3, outputChannels: 2, hiddenChannels: [6, 6, 6], kernelSize: 3,
+                                           padding: .periodic, residual: true, convolution: convolution)
+            let net = try Network(architecture: arch, parameters: rnd.floats(arch.parameterCount, -0.3, 0.3))
+            for batch in [1, 3, 5] {
+                let x = rnd.tensor([batch, 3, 9, 13])
+                let serialCache = ActivationCache()
+                let serial = try net.forward(x, cache: serialCache, workspace: NetworkWorkspace())
+                let resumedSerial = net.forward(resumingAt: 2, cache: serialCache, workspace: NetworkWorkspace())
+                for threads in [2, 3] {
+                    let ws = NetworkWorkspace()
+                    ws.threads = threads
+                    let cache = ActivationCache()
+                    let split = try net.forward(x, cache: cache, workspace: ws)
+                    XCTAssertEqual(split.scalars.map(\.bitPattern), serial.scalars.map(\.bitPattern), "\(convolution) B=\(batch) threads \(threads)")
+                    let resumed = net.forward(resumingAt: 2, cache: cache, workspace: ws)
+                    XCTAssertEqual(resumed.scalars.map(\.bitPattern), resumedSerial.scalars.map(\.bitPattern), "resumed, \(convolution) B=\(batch)")
+                }
+            }
+        }
+    }
+}

@@ -139,6 +139,39 @@ final class TrainerTests: XCTestCase {
                       "a ZO option does not stop a FO-SOL run from resuming")
     }
 
+    /// A checkpoint written before the convolution choice existed (no `convolution` key in its
+    /// architecture nor in its configuration) was trained with the im2col kernels: it resumes
+    /// with `--convolution im2col`, and the default names the difference.
+    func testCheckpointsFromBeforeTheKernelChoiceResumeWithIm2col() throws {
+        let dataset = try PairDataset(path: try Self.dataset())
+        let path = "\(directory!)/old.h5"
+        var old = configuration(.non, iterations: 4)
+        old.convolution = .im2col
+        old.checkpointInterval = 2
+        _ = try Trainer(dataset: dataset, configuration: old, output: path).run(stoppingAfter: 2)
+        // Strip the key from both attributes, as an older `sol train` wrote them.
+        do {
+            let root = try HDF5File.open(path, writable: true).root
+            for name in ["architecture", "training_configuration"] {
+                var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try root.stringAttribute(name).utf8)) as? [String: Any])
+                object.removeValue(forKey: "convolution")
+                if var configuration = object["configuration"] as? [String: Any] {
+                    configuration.removeValue(forKey: "convolution")
+                    object["configuration"] = configuration
+                }
+                try root.setAttribute(name, String(decoding: try JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self))
+            }
+        }
+        XCTAssertThrowsError(try Trainer(dataset: dataset, configuration: configuration(.non, iterations: 4), output: path, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("convolution"), "\(error)")
+        }
+        let resumed = try Trainer(dataset: dataset, configuration: old, output: path, resume: true)
+        _ = try resumed.run()
+        let reference = try Trainer(dataset: dataset, configuration: old, output: "\(directory!)/reference.h5")
+        _ = try reference.run()
+        XCTAssertEqual(resumed.network.parameters, reference.network.parameters)
+    }
+
     /// Resume semantics: execution settings may change (the result does not depend on them), a
     /// finished run stays as it is, fewer iterations than done is an error, and so is a change of
     /// `iterations` under the cosine schedule; under a constant schedule a run can be extended.

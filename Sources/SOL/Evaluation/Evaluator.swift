@@ -48,7 +48,8 @@ public struct Evaluator {
         let reference = (0...steps).map { k in Tensor(stacking: trajectories.map { $0[item: k] }) }
         let parameters = records.map(\.parameters)
         let conditioning = try records.map { try dataset.conditioning($0) }
-        let engine = RolloutEngine(source: source)
+        // The test simulations are one batch: its corrector calls use the machine's cores.
+        let engine = RolloutEngine(source: source, networkThreads: ProcessInfo.processInfo.activeProcessorCount)
         var evaluations: [MethodEvaluation] = []
         for (label, model) in zip(labels, [nil] + models.map { Optional($0) }) {
             progress(label)

@@ -27,7 +27,7 @@ public struct StateVJPMethod: TrainingMethod {
     /// slower than one on karman) — and, if `distributed`, split across the MPI ranks.
     public init(source: any SourceSolver, lossFunction: RolloutLoss, differences: FiniteDifferenceVJP, threads: Int = 1,
                 distributed: Bool = false) {
-        engine = RolloutEngine(source: source)
+        engine = RolloutEngine(source: source, networkThreads: threads)
         engine.distributesDifferences = distributed
         let workers = source.stepsBatchConcurrently ? 1 : max(threads, 1)
         engine.differenceWorkers = (1..<workers).map { _ in RolloutEngine(source: source) }

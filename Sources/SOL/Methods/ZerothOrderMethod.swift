@@ -45,7 +45,7 @@ public struct ZerothOrderMethod: TrainingMethod {
         let objective = RolloutObjective(network: network, source: source, context: context, lossFunction: lossFunction)
         engine = objective.engine
         self.lossFunction = lossFunction
-        guideEngine = options.estimator == .guided ? RolloutEngine(source: source) : nil
+        guideEngine = options.estimator == .guided ? RolloutEngine(source: source, networkThreads: threads) : nil
         context.update(batch: initialBatch, firstStep: try engine.solverStep(initialBatch.start, parameters: initialBatch.parameters))
         self.context = context
         pool = QueryPool(objective, threads: threads, distributed: distributed)

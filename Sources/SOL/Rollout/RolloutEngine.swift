@@ -28,9 +28,12 @@ public final class RolloutEngine: @unchecked Sendable {
     /// Source solver steps taken (for cost reports).
     public private(set) var solverSteps = 0
 
-    /// An engine stepping `source` (simulators are built on first use per batch composition).
-    public init(source: any SourceSolver) {
+    /// An engine stepping `source` (simulators are built on first use per batch composition);
+    /// its corrector calls split their batch over `networkThreads` threads (the owner decides:
+    /// 1 inside the ZO query workers, which are parallel already; results never depend on it).
+    public init(source: any SourceSolver, networkThreads: Int = 1) {
         self.source = source
+        workspace.threads = max(1, networkThreads)
     }
 
     /// An engine stepping the source solver of `scenario`.

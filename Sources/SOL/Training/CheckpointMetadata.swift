@@ -1,3 +1,4 @@
+import Corrector
 import Foundation
 import ZOTrain
 
@@ -47,7 +48,9 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     }
 
     /// Decodes the JSON of ``json()``; options missing from older checkpoints take their
-    /// defaults. Throws ``SOLError/notACheckpoint(path:reason:)`` naming `path`.
+    /// defaults, except `convolution`: a checkpoint written before the choice existed was trained
+    /// with the `im2col` kernels (as its architecture says), so it resumes with them.
+    /// Throws ``SOLError/notACheckpoint(path:reason:)`` naming `path`.
     public static func decode(_ json: String, path: String) throws -> CheckpointMetadata {
         func fail(_ reason: String) -> SOLError {
             SOLError.notACheckpoint(path: path, reason: "its training metadata is not from `sol train` (\(reason))")
@@ -56,7 +59,8 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
             throw fail("not a JSON object")
         }
         do {
-            let stored = object["configuration"] as? [String: Any] ?? [:]
+            var stored = object["configuration"] as? [String: Any] ?? [:]
+            if stored["convolution"] == nil { stored["convolution"] = ConvolutionKernels.im2col.rawValue }
             object["configuration"] = JSONMerge.object(try TrainingConfiguration.decode(object: stored),
                                                        nullable: TrainingConfiguration.nullableKeys)
             let data = try JSONSerialization.data(withJSONObject: object)

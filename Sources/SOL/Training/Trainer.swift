@@ -168,7 +168,7 @@ public final class Trainer {
         let lossFunction = RolloutLoss(channelScales: Array(network.normalization.inputScale.prefix(dataset.channels.count)))
         switch configuration.method {
         case .non, .foSOL, .nogSOL:
-            method = BackpropMethod(kind: configuration.method, engine: RolloutEngine(source: source),
+            method = BackpropMethod(kind: configuration.method, engine: RolloutEngine(source: source, networkThreads: configuration.threads),
                                     lossFunction: lossFunction)
         case .zoSOL where configuration.zo.estimator == .vjp:
             method = StateVJPMethod(source: source, lossFunction: lossFunction,

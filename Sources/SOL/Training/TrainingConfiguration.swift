@@ -30,7 +30,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var batchSize: Int = 3
     /// Seed of initialisation, mini-batches and ZO masks.
     public var seed: UInt64 = 0
-    /// Worker threads for ZO queries (an execution setting: results do not depend on it).
+    /// Worker threads: ZO queries, or the batch items of the corrector calls of NON, FO-SOL and
+    /// NOG-SOL (an execution setting: results do not depend on it).
     public var threads: Int = 2
 
     /// Optimiser options.

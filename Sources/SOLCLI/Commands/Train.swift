@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule: constant, cosine or step.") var schedule: ScheduleKind?
     @Option(parsing: .unconditional, help: "Linear warm-up iterations.") var warmup: Int?
     @Option(help: "Seed of initialisation, batches and ZO masks.") var seed: UInt64?
-    @Option(parsing: .unconditional, help: "Worker threads for ZO queries (results do not depend on it).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Worker threads: ZO queries, or the corrector calls' batch items for the other methods (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "ZO finite-difference step μ.") var mu: Double?
     @Option(help: "ZO estimator: central, forward, rge, guided (parameter space; guided: sparse CGE with NOG-SOL's gradient as an unbiased control variate) or vjp (the solver's state: exact backprop through the corrector, the solver's VJPs by finite differences of its state).") var estimator: EstimatorKind?
     @Option(parsing: .unconditional, help: "--estimator guided: iterations the fit of the guide's scale remembers.") var guideMemory: Double?
