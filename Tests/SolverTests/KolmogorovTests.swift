@@ -85,6 +85,87 @@ final class KolmogorovTests: XCTestCase {
         XCTAssertLessThan(w.relativeDistance(to: expectedW), 1e-13)
     }
 
+    /// The conservative form `N̂ = −i k_x P F[u ω] − i k_y P F[v ω]` (the form of the solver until
+    /// December, 3 inverse + 2 forward transforms), written out here in Double wavenumbers, as
+    /// a real field `[B, 1, n, n]`.
+    private func conservativeForm(_ sim: KolmogorovSimulator<Double>, vorticity omega: Tensor<Double>) -> Tensor<Double> {
+        let n = sim.n, half = n / 2 + 1, batch = omega.shape[0], count = batch * sim.modes
+        let kx = Wavenumbers.derivative(n: n, length: sim.length, count: half), ky = Wavenumbers.derivative(n: n, length: sim.length)
+        let fx = Wavenumbers.full(n: n, length: sim.length, count: half), fy = Wavenumbers.full(n: n, length: sim.length)
+        let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)
+        let w = sim.fft1.forward(omega)
+        var uHat = w, vHat = w
+        for b in 0..<batch {
+            for j in 0..<n {
+                for m in 0..<half {
+                    let i = b * sim.modes + j * half + m, k2 = fx[m] * fx[m] + fy[j] * fy[j]
+                    let inv = k2 == 0 ? 0 : 1 / k2
+                    uHat[i] = Complex(0, ky[j] * inv) * w[i]
+                    vHat[i] = Complex(0, -kx[m] * inv) * w[i]
+                }
+            }
+        }
+        let scale = 1 / Double(n * n)
+        var u = sim.fft1.inverse(uHat, shape: omega.shape), v = sim.fft1.inverse(vHat, shape: omega.shape)
+        u *= scale
+        v *= scale
+        let fu = sim.fft1.forward(u * omega), fv = sim.fft1.forward(v * omega)
+        var out = [Complex<Double>](repeating: .zero, count: count)
+        for b in 0..<batch {
+            for j in 0..<n {
+                for m in 0..<half {
+                    let i = b * sim.modes + j * half + m, mask = mx[m] * my[j]
+                    let dx: Complex<Double> = Complex(0, -kx[m]) * fu[i], dy: Complex<Double> = Complex(0, -ky[j]) * fv[i]
+                    out[i] = (dx + dy) * Complex(mask)
+                }
+            }
+        }
+        var result = sim.fft1.inverse(out, shape: omega.shape)
+        result *= scale
+        return result
+    }
+
+    /// The Basdevant form of the advection term (``KolmogorovSimulator/nonlinear(_:_:)``, 2 + 2
+    /// transforms) equals the conservative form `−∇·(u ω)` to rounding on random vorticity fields
+    /// whose modes are all dealiased (`3|κ| < n`: the products are then alias-free and the
+    /// identity `−∇·(u ω) = ∂x∂y(u² − v²) + (∂y² − ∂x²)(u v)` holds exactly for the discrete
+    /// fields), at two grid sizes, batch of 2. On a field with every mode the two differ by
+    /// their aliasing errors (both dealias the products, not the inputs): the comparison can fail.
+    func testBasdevantFormEqualsTheConservativeForm() throws {
+        for n in [16, 32] {
+            let sim = try simulator(n: n, forcing: 0, viscosities: [0.01, 0.02])
+            let half = n / 2 + 1, batch = 2
+            func evaluate(_ omega: Tensor<Double>) -> Tensor<Double> {
+                let x = sim.fft1.forward(omega)
+                var out = [Complex<Double>](repeating: .zero, count: batch * sim.modes)
+                sim.setStageForcing(time: 0)
+                x.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { sim.nonlinear(x.baseAddress!, $0.baseAddress!) } }
+                var t = sim.fft1.inverse(out, shape: omega.shape)
+                t *= 1 / Double(n * n)
+                return t
+            }
+            let full = TestSupport.random([batch, 1, n, n], seed: 20 + UInt64(n))
+            // Keep only the dealiased modes (3|κx| < n and 3|κy| < n).
+            var spectrum = sim.fft1.forward(full)
+            let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)
+            for b in 0..<batch {
+                for j in 0..<n {
+                    for m in 0..<half {
+                        let keep: Double = mx[m] * my[j]
+                        spectrum[b * sim.modes + j * half + m] *= Complex(keep)
+                    }
+                }
+            }
+            var dealiased = sim.fft1.inverse(spectrum, shape: full.shape)
+            dealiased *= 1 / Double(n * n)
+            let basdevant = evaluate(dealiased), conservative = conservativeForm(sim, vorticity: dealiased)
+            XCTAssertGreaterThan(conservative.maxAbs(), 1)
+            XCTAssertLessThan(basdevant.relativeDistance(to: conservative), 1e-13, "n = \(n)")
+            // With the undealiased modes present the forms alias differently.
+            XCTAssertGreaterThan(evaluate(full).relativeDistance(to: conservativeForm(sim, vorticity: full)), 1e-3, "n = \(n)")
+        }
+    }
+
     /// A step returns a divergence-free field: a gradient (curl-free) part added to the state
     /// is projected out.
     func testStepProjectsOutDivergence() throws {
@@ -163,6 +244,35 @@ final class KolmogorovTests: XCTestCase {
             let errors = try steps.map { try (solve(steps: $0) - reference).maxAbs() }
             let orders = TestSupport.orders(errors)
             for p in orders { XCTAssertEqual(p, order, accuracy: 0.2, "\(scheme): errors \(errors), orders \(orders)") }
+        }
+    }
+
+    /// The fused step (``KolmogorovSimulator/evolve(_:)``, the ETDRK combinations inside the
+    /// nonlinear term's loops) gives exactly the bits of the integrator's own step calling
+    /// `nonlinear` (which ``KolmogorovSimulator/stepVJP(at:cotangent:)`` differentiates), for ETDRK4
+    /// and ETDRK2, with forcing, a mean flow (the stage forcing's phase changes within a step),
+    /// 3 substeps and 2 items, in Float and Double.
+    func testFusedStepEqualsTheIntegratorBitForBit() throws {
+        func check<S: FFTScalar>(_: S.Type, _ scheme: SpectralTimeStepper) throws {
+            let sim = try simulator(n: 16, substeps: 3, viscosities: [0.01, 0.03], as: S.self, timeStepper: scheme)
+            let s = (try randomState(batch: 2, n: 16, seed: 11)
+                     + field(batch: 2, n: 16) { b, _, _ in b == 0 ? (0.3, -0.2) : (0, 0.5) }).converted(to: S.self)
+            let vs = sim.fft2.forward(s)
+            var fused = [Complex<S>](repeating: .zero, count: 2 * sim.modes)
+            vs.withUnsafeBufferPointer { vs in
+                sim.readMeanVelocity(vs.baseAddress!)
+                fused.withUnsafeMutableBufferPointer { sim.curl(vs.baseAddress!, into: $0.baseAddress!) }
+            }
+            let initial = fused
+            var unfused = fused
+            fused.withUnsafeMutableBufferPointer { sim.evolve($0.baseAddress!) }
+            unfused.withUnsafeMutableBufferPointer { sim.evolveUnfused($0.baseAddress!, record: nil) }
+            XCTAssertTrue(zip(fused, unfused).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary }, "\(S.self) \(scheme)")
+            XCTAssertFalse(zip(fused, initial).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary })
+        }
+        for scheme in SpectralTimeStepper.allCases {
+            try check(Float.self, scheme)
+            try check(Double.self, scheme)
         }
     }
 

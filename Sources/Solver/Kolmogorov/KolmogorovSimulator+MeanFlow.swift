@@ -23,13 +23,24 @@ extension KolmogorovSimulator {
     /// Sets ``stageForcing`` to the forcing at time `τ` after the start of the step, in each
     /// item's frame moving with its mean flow: the entries `κy = ±m` become `F e^{±i k_f Y(τ)}`.
     func setStageForcing(time tau: Double) {
-        guard let (plus, minus) = forcingEntries else { return }
+        guard forcingEntries != nil else { return }
         let g = displacement(time: tau)
         for b in 0..<batchSize {
             let theta = forcingWavenumber * meanVelocity[b].y * g, f = forcingCoefficient[b]
             let c = f * cos(theta), s = f * sin(theta)
-            stageForcing[b * modes + plus] = C(Scalar(c), Scalar(s))
-            stageForcing[b * modes + minus] = C(Scalar(c), Scalar(-s))
+            stageForcing[2 * b] = C(Scalar(c), Scalar(s))
+            stageForcing[2 * b + 1] = C(Scalar(c), Scalar(-s))
+        }
+    }
+
+    /// Adds ``stageForcing`` to the spectra `out` (`[B, modes]`) at the forcing entries.
+    func addStageForcing(_ out: UnsafeMutablePointer<C>) {
+        guard let (plus, minus) = forcingEntries else { return }
+        for b in 0..<batchSize {
+            let p = out + b * modes + plus, q = out + b * modes + minus
+            let fp = stageForcing[2 * b], fm = stageForcing[2 * b + 1]
+            p.pointee = C(p.pointee.real + fp.real, p.pointee.imaginary + fp.imaginary)
+            q.pointee = C(q.pointee.real + fm.real, q.pointee.imaginary + fm.imaginary)
         }
     }
 

@@ -7,9 +7,9 @@ import SOLCore
 ///     ∂ω/∂t + ∇·(u ω) = ν Δω − α ω − A k_f cos(k_f y),   u = (∂ψ/∂y, −∂ψ/∂x),   −Δψ = ω,
 ///
 /// the curl of the momentum equation with body force `(A sin(k_f y), 0)` and linear drag `α`.
-/// The advection term is evaluated in conservative form with the 2/3 rule; ETDRK4 (``ETDRK4``, or
-/// ``ETDRK2`` when chosen) integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per
-/// ``step(_:)``.
+/// The advection term is evaluated in the Basdevant form (products `u² − v²` and `u v`, see
+/// ``nonlinear(_:_:)``) with the 2/3 rule; ETDRK4 (``ETDRK4``, or ``ETDRK2`` when chosen)
+/// integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per ``step(_:)``.
 ///
 /// **State channels**: velocity `[vx, vy]`, shape `[B, 2, H, W]` (x along W, y along H). Why
 /// velocity and not vorticity: the corrector and the MAE work on velocity, like the wake flow,
@@ -53,7 +53,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     /// Complex entries of one half spectrum (`n × (n/2 + 1)`).
     public let modes: Int
 
-    let fft1: RealFFT<Scalar>, fft2: RealFFT<Scalar>, fft3: RealFFT<Scalar>
+    let fft1: RealFFT<Scalar>, fft2: RealFFT<Scalar>
     let stepper: any ExponentialIntegrator<Scalar>
     /// The time stepper (``SpectralTimeStepper``: ETDRK4 unless chosen otherwise).
     public let timeStepper: SpectralTimeStepper
@@ -61,10 +61,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let kx: [Scalar], ky: [Scalar], inverseK2: [Scalar]
     /// Velocity-from-vorticity multipliers: `v̂x = i·sx·ω̂`, `v̂y = i·sy·ω̂` with `sx = k_y/|k|²`, `sy = −k_x/|k|²`.
     let sxs: [Scalar], sys: [Scalar]
-    /// `k_x·mask/n⁴`, `k_y·mask/n⁴` (the dealiased, normalised derivative of the products).
-    let kxm: [Scalar], kym: [Scalar]
-    /// Dealiasing mask divided by `(n²)²`, per entry.
-    let maskScaled: [Scalar]
+    /// Basdevant multipliers of the products: `−k_x k_y·mask/n⁴` on `F[u² − v²]` and
+    /// `(k_x² − k_y²)·mask/n⁴` on `F[u v]` (the dealiased, normalised second derivatives).
+    let productXY: Buffer<Scalar>, productUV: Buffer<Scalar>
     /// Forcing coefficient `−A k_f n²/2` per batch item: the unnormalised transform of
     /// `−A k_f cos(k_f y)` at the entries `(κy = ±forcingMode, κx = 0)` (0 without forcing).
     let forcingCoefficient: [Double]
@@ -77,9 +76,13 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let waveX: [Double], waveY: [Double]
     let meanDecay: Scalar
     let lock = NSLock()
-    var velocitySpectrum: [C], vorticity: [C], three: [C], two: [C], realThree: [Scalar], realTwo: [Scalar]
-    /// Forcing spectrum of the stage being evaluated, per batch item (`[B, modes]`), in the
-    /// unnormalised transform representation and in the frame moving with the item's mean flow.
+    var velocitySpectrum: [C], vorticity: [C]
+    /// Workspace of ``nonlinear(_:_:)``: the spectra `[û (all items), v̂ (all items)]`, then the
+    /// spectra of the products; the real fields `u, v`, then the products `u² − v²`, `u v`.
+    let pairSpectra: Buffer<C>, pairReal: Buffer<Scalar>
+    /// Forcing of the stage being evaluated at the entries ``forcingEntries`` (`plus`, `minus`)
+    /// of each batch item (`[B, 2]`; every other entry is 0), in the unnormalised transform
+    /// representation and in the frame moving with the item's mean flow.
     var stageForcing: [C]
     /// Mean velocity `U₀` of each batch item at the start of the current step.
     var meanVelocity: [(x: Double, y: Double)]
@@ -111,11 +114,10 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         let batch = parameters.count
         fft1 = try RealFFT<Scalar>.shared(shape: [n, n], batch: batch)
         fft2 = try RealFFT<Scalar>.shared(shape: [n, n], batch: 2 * batch)
-        fft3 = try RealFFT<Scalar>.shared(shape: [n, n], batch: 3 * batch)
         let kxFull = Wavenumbers.full(n: n, length: length, count: half), kyFull = Wavenumbers.full(n: n, length: length)
         let kxD = Wavenumbers.derivative(n: n, length: length, count: half), kyD = Wavenumbers.derivative(n: n, length: length)
         let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)
-        var kx = [Scalar](), ky = [Scalar](), ik2 = [Scalar](), mask = [Scalar](), k2 = [Double]()
+        var kx = [Scalar](), ky = [Scalar](), ik2 = [Scalar](), k2 = [Double]()
         let points = Double(n * n)
         for j in 0..<n {
             for m in 0..<half {
@@ -123,14 +125,20 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let kk = kxFull[m] * kxFull[m] + kyFull[j] * kyFull[j]
                 k2.append(kk)
                 ik2.append(kk == 0 ? 0 : Scalar(1 / kk))
-                mask.append(Scalar(mx[m] * my[j] / (points * points)))
             }
         }
-        (self.kx, self.ky, inverseK2, maskScaled) = (kx, ky, ik2, mask)
+        (self.kx, self.ky, inverseK2) = (kx, ky, ik2)
         sxs = (0..<modes).map { ky[$0] * ik2[$0] }
         sys = (0..<modes).map { -kx[$0] * ik2[$0] }
-        kxm = (0..<modes).map { kx[$0] * mask[$0] }
-        kym = (0..<modes).map { ky[$0] * mask[$0] }
+        let productXY = Buffer<Scalar>(count: modes, zero: 0), productUV = Buffer<Scalar>(count: modes, zero: 0)
+        for j in 0..<n {
+            for m in 0..<half {
+                let i = j * half + m, scaled = mx[m] * my[j] / (points * points)
+                productXY.pointer[i] = Scalar(-kxD[m] * kyD[j] * scaled)
+                productUV.pointer[i] = Scalar((kxD[m] * kxD[m] - kyD[j] * kyD[j]) * scaled)
+            }
+        }
+        (self.productXY, self.productUV) = (productXY, productUV)
         var linear: [Double] = []
         var coefficients: [Double] = []
         let kf = 2 * Double.pi * Double(forcingMode) / length
@@ -147,17 +155,15 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         forcingWavenumber = kf
         waveX = kxFull
         waveY = kyFull
-        stageForcing = [C](repeating: .zero, count: batch * modes)
+        stageForcing = [C](repeating: .zero, count: 2 * batch)
         meanVelocity = Array(repeating: (0, 0), count: batch)
         self.timeStepper = timeStepper
         stepper = timeStepper.make(linear: linear, h: dt / Double(substeps), as: Scalar.self)
         meanDecay = Scalar(Foundation.exp(-drag * dt))
         velocitySpectrum = [C](repeating: .zero, count: 2 * batch * modes)
         vorticity = [C](repeating: .zero, count: batch * modes)
-        three = [C](repeating: .zero, count: 3 * batch * modes)
-        two = [C](repeating: .zero, count: 2 * batch * modes)
-        realThree = [Scalar](repeating: 0, count: 3 * batch * n * n)
-        realTwo = [Scalar](repeating: 0, count: 2 * batch * n * n)
+        pairSpectra = Buffer<C>(count: 2 * batch * modes, zero: .zero)
+        pairReal = Buffer<Scalar>(count: 2 * batch * n * n, zero: 0)
     }
 
     @_specialize(where Scalar == Float)
@@ -171,13 +177,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                     fft2.forward(s.baseAddress!, vs.baseAddress!)
                     readMeanVelocity(vs.baseAddress!)
                     curl(vs.baseAddress!, into: w.baseAddress!)
-                    let h = dt / Double(substeps)
-                    for k in 0..<substeps {
-                        stepper.step(w.baseAddress!, record: nil) { x, out, stage in
-                            setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
-                            nonlinear(x, out)
-                        }
-                    }
+                    evolve(w.baseAddress!)
                     translate(w.baseAddress!, inverse: false)
                     velocity(from: w.baseAddress!, into: vs.baseAddress!, meanFactor: meanDecay)
                     fft2.inverse(vs.baseAddress!, s.baseAddress!)
@@ -261,17 +261,26 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         } } }
     }
 
-    /// `N̂(ω̂) = −i k_x P F[u ω] − i k_y P F[v ω] + f̂` with the stage forcing ``stageForcing``
-    /// (3 batched inverse, 2 batched forward transforms).
+    /// The explicit term in the Basdevant form (Basdevant, J. Comput. Phys. 50, 1983): for a
+    /// divergence-free `u = (u, v)` with `ω = ∂x v − ∂y u`,
+    ///
+    ///     u ω = ∂x(u v) + ½ ∂y(v² − u²),   v ω = ½ ∂x(v² − u²) − ∂y(u v),
+    ///     −∇·(u ω) = ∂x∂y(u² − v²) + (∂y² − ∂x²)(u v),
+    ///
+    /// so `N̂(ω̂) = −k_x k_y P F[u² − v²] + (k_x² − k_y²) P F[u v] + f̂` with the stage forcing
+    /// ``stageForcing``: 2 batched inverse (`u`, `v`) and 2 batched forward transforms (the
+    /// products) per evaluation instead of the conservative form's 3 + 2 (`u`, `v`, `ω`; `u ω`,
+    /// `v ω`). `u = u_ψ` is the stream-function velocity (the mean flow acts through the moving
+    /// frame). Same 2/3-rule mask `P` on the products' spectra; the two forms agree to rounding on
+    /// a vorticity whose modes are all dealiased (`3|κ| < n`), and differ otherwise only in how the
+    /// undealiased input modes alias (`testBasdevantFormEqualsTheConservativeForm`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
         let count = batchSize * modes, total = batchSize * n * n
-        three.withUnsafeMutableBufferPointer { t in realThree.withUnsafeMutableBufferPointer { r in
-        two.withUnsafeMutableBufferPointer { p in realTwo.withUnsafeMutableBufferPointer { q in
+        let u = pairSpectra.pointer, v = u + count, ur = pairReal.pointer, vr = ur + total
+        let sxs = self.sxs, sys = self.sys
         sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
-        kxm.withUnsafeBufferPointer { kxm in kym.withUnsafeBufferPointer { kym in stageForcing.withUnsafeBufferPointer { f in
-            let u = t.baseAddress!, v = u + count, w = u + 2 * count
             for b in 0..<batchSize {
                 let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
                 for i in 0..<modes {
@@ -280,25 +289,21 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                     vb[i] = C(-sy * z.imaginary, sy * z.real)
                 }
             }
-            w.update(from: x, count: count)
-            fft3.inverse(u, r.baseAddress!)
-            let ur = r.baseAddress!, vr = ur + total, wr = ur + 2 * total
-            let pu = q.baseAddress!, pv = pu + total
-            for i in 0..<total {
-                pu[i] = ur[i] * wr[i]
-                pv[i] = vr[i] * wr[i]
+        } }
+        fft2.inverse(u, ur)
+        for i in 0..<total {
+            let a = ur[i], c = vr[i]
+            ur[i] = (a - c) * (a + c)
+            vr[i] = a * c
+        }
+        fft2.forward(ur, u)
+        let cxy = productXY.pointer, cuv = productUV.pointer
+        for b in 0..<batchSize {
+            let s1 = u + b * modes, s2 = v + b * modes, o = out + b * modes
+            for i in 0..<modes {
+                o[i] = C(cxy[i] * s1[i].real + cuv[i] * s2[i].real, cxy[i] * s1[i].imaginary + cuv[i] * s2[i].imaginary)
             }
-            fft2.forward(pu, p.baseAddress!)
-            let su = p.baseAddress!, sv = su + count
-            for b in 0..<batchSize {
-                let o = b * modes
-                for i in 0..<modes {
-                    let j = o + i
-                    // −i (kx su + ky sv) · mask / n⁴ + f
-                    let re = kxm[i] * su[j].real + kym[i] * sv[j].real, im = kxm[i] * su[j].imaginary + kym[i] * sv[j].imaginary
-                    out[j] = C(im + f[j].real, -re + f[j].imaginary)
-                }
-            }
-        } } } } } } } } }
+        }
+        addStageForcing(out)
     }
 }

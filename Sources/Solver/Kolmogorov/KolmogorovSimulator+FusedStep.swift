@@ -1,0 +1,233 @@
+import SOLCore
+
+/// The time steps of ``KolmogorovSimulator/step(_:)`` with the ETDRK combinations fused into the
+/// nonlinear term's spectral loops: one pass over the spectra per stage computes the stage's
+/// `N̂` from the products' spectra, the next stage value (`a`, `b`, `c` or the new `v`) and the
+/// velocity spectra `û, v̂` that the next evaluation transforms, instead of three passes (the
+/// end of ``KolmogorovSimulator/nonlinear(_:_:)``, the integrator's combination, the start of the
+/// next evaluation). Every entry is computed by the same expressions in the same order as the
+/// unfused path (``ETDRK4/step(_:record:nonlinear:)`` / ``ETDRK2/step(_:record:nonlinear:)``
+/// calling ``KolmogorovSimulator/nonlinear(_:_:)``), which ``KolmogorovSimulator/stepVJP(at:cotangent:)``
+/// differentiates: the two give the same bits (`testFusedStepEqualsTheIntegratorBitForBit`).
+/// The forcing, non-zero at two entries per item, is added afterwards at those entries, which
+/// are then recomputed (as the unfused path adds it after the products' loop).
+extension KolmogorovSimulator {
+    /// Advances the vorticity spectra `w` (`[B, modes]`) by ``substeps`` steps of the integrator.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func evolve(_ w: UnsafeMutablePointer<C>) {
+        if let rk4 = stepper as? ETDRK4<Scalar> {
+            evolveFused(w, rk4)
+        } else if let rk2 = stepper as? ETDRK2<Scalar> {
+            evolveFused(w, rk2)
+        } else {
+            evolveUnfused(w, record: nil)
+        }
+    }
+
+    /// The integrator's own step calling ``nonlinear(_:_:)`` (recording the stages for the adjoint
+    /// when `record` is given: ``substeps`` × `recordCount` entries).
+    func evolveUnfused(_ w: UnsafeMutablePointer<C>, record: UnsafeMutablePointer<C>?) {
+        let h = dt / Double(substeps)
+        for k in 0..<substeps {
+            stepper.step(w, record: record.map { $0 + k * stepper.recordCount }) { x, out, stage in
+                setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
+                nonlinear(x, out)
+            }
+        }
+    }
+
+    /// `û = i s_x x̂`, `v̂ = i s_y x̂` into ``pairSpectra`` (the start of ``nonlinear(_:_:)``).
+    @inline(__always)
+    func velocitySpectra(of x: UnsafePointer<C>) {
+        let count = batchSize * modes, u = pairSpectra.pointer, v = u + count
+        sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
+            for b in 0..<batchSize {
+                let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
+                for i in 0..<modes {
+                    let z = xb[i], sx = sxs[i], sy = sys[i]
+                    ub[i] = C(-sx * z.imaginary, sx * z.real)
+                    vb[i] = C(-sy * z.imaginary, sy * z.real)
+                }
+            }
+        } }
+    }
+
+    /// The transforms of ``nonlinear(_:_:)``: ``pairSpectra`` (`û, v̂`) → the spectra of
+    /// `u² − v²` and `u v`, in place.
+    @inline(__always)
+    func productSpectra() {
+        let total = batchSize * n * n, ur = pairReal.pointer, vr = ur + total
+        fft2.inverse(pairSpectra.pointer, ur)
+        for i in 0..<total {
+            let a = ur[i], c = vr[i]
+            ur[i] = (a - c) * (a + c)
+            vr[i] = a * c
+        }
+        fft2.forward(ur, pairSpectra.pointer)
+    }
+
+    /// One pass over every entry: `visit(j, i, N̂_j without forcing)` with `j` the batch entry and
+    /// `i` the mode (the multiplier index); then, at the forcing entries, `fix(j, i)` after the
+    /// caller added the forcing to its stored `N̂_j`.
+    @inline(__always)
+    func forEachEntry(_ visit: (Int, Int, C) -> Void) {
+        let count = batchSize * modes, s1 = pairSpectra.pointer, s2 = s1 + count
+        let cxy = productXY.pointer, cuv = productUV.pointer
+        for b in 0..<batchSize {
+            let o = b * modes
+            for i in 0..<modes {
+                let j = o + i
+                visit(j, i, C(cxy[i] * s1[j].real + cuv[i] * s2[j].real, cxy[i] * s1[j].imaginary + cuv[i] * s2[j].imaginary))
+            }
+        }
+    }
+
+    /// Calls `fix(j, i, f)` at the two forcing entries of every item with the stage forcing `f`.
+    @inline(__always)
+    func forEachForcingEntry(_ fix: (Int, Int, C) -> Void) {
+        guard let (plus, minus) = forcingEntries else { return }
+        for b in 0..<batchSize {
+            fix(b * modes + plus, plus, stageForcing[2 * b])
+            fix(b * modes + minus, minus, stageForcing[2 * b + 1])
+        }
+    }
+
+    /// `û_j, v̂_j` of the entry `x` (mode `i`) into ``pairSpectra``.
+    @inline(__always)
+    func storeVelocity(_ x: C, entry j: Int, mode i: Int, _ sx: UnsafePointer<Scalar>, _ sy: UnsafePointer<Scalar>) {
+        let u = pairSpectra.pointer, v = u + batchSize * modes
+        u[j] = C(-sx[i] * x.imaginary, sx[i] * x.real)
+        v[j] = C(-sy[i] * x.imaginary, sy[i] * x.real)
+    }
+
+    @inline(__always)
+    static func added(_ x: C, _ f: C) -> C { C(x.real + f.real, x.imaginary + f.imaginary) }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func evolveFused(_ v: UnsafeMutablePointer<C>, _ rk: ETDRK4<Scalar>) {
+        let h = dt / Double(substeps)
+        let e = rk.e.pointer, e2 = rk.e2.pointer, q = rk.q.pointer, f1 = rk.f1.pointer, f2 = rk.f2.pointer, f3 = rk.f3.pointer
+        let nv = rk.nv.pointer, na = rk.na.pointer, nb = rk.nb.pointer, nc = rk.nc.pointer
+        let a = rk.a.pointer, b = rk.b.pointer, c = rk.c.pointer
+        sxs.withUnsafeBufferPointer { sxb in sys.withUnsafeBufferPointer { syb in
+            let sx = sxb.baseAddress!, sy = syb.baseAddress!
+            velocitySpectra(of: v)
+            for k in 0..<substeps {
+                func time(_ stage: Int) -> Double { (Double(k) + ETDRK4<Scalar>.stageOffset(stage)) * h }
+                // Stage 0: N(v) → a = E₂ v + Q N(v).
+                productSpectra()
+                setStageForcing(time: time(0))
+                forEachEntry { j, i, z in
+                    nv[j] = z
+                    a[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], z)
+                    storeVelocity(a[j], entry: j, mode: i, sx, sy)
+                }
+                forEachForcingEntry { j, i, f in
+                    nv[j] = Self.added(nv[j], f)
+                    a[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], nv[j])
+                    storeVelocity(a[j], entry: j, mode: i, sx, sy)
+                }
+                // Stage 1: N(a) → b = E₂ v + Q N(a).
+                productSpectra()
+                setStageForcing(time: time(1))
+                forEachEntry { j, i, z in
+                    na[j] = z
+                    b[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], z)
+                    storeVelocity(b[j], entry: j, mode: i, sx, sy)
+                }
+                forEachForcingEntry { j, i, f in
+                    na[j] = Self.added(na[j], f)
+                    b[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], na[j])
+                    storeVelocity(b[j], entry: j, mode: i, sx, sy)
+                }
+                // Stage 2: N(b) → c = E₂ a + Q (2N(b) − N(v)).
+                productSpectra()
+                setStageForcing(time: time(2))
+                func stageC(_ j: Int, _ i: Int) {
+                    let t = C(2 * nb[j].real - nv[j].real, 2 * nb[j].imaginary - nv[j].imaginary)
+                    c[j] = ETDRK4<Scalar>.lin(e2[j], a[j], q[j], t)
+                    storeVelocity(c[j], entry: j, mode: i, sx, sy)
+                }
+                forEachEntry { j, i, z in
+                    nb[j] = z
+                    stageC(j, i)
+                }
+                forEachForcingEntry { j, i, f in
+                    nb[j] = Self.added(nb[j], f)
+                    stageC(j, i)
+                }
+                // Stage 3: N(c) → v = E v + f₁ N(v) + 2 f₂ (N(a) + N(b)) + f₃ N(c).
+                productSpectra()
+                setStageForcing(time: time(3))
+                let next = k + 1 < substeps
+                // The forcing entries' v is overwritten in the pass: keep it for their fix-up.
+                var saved: [C] = []
+                forEachForcingEntry { j, _, _ in saved.append(v[j]) }
+                @inline(__always) func combine(_ j: Int, _ i: Int, _ vj: C) {
+                    let s = C(na[j].real + nb[j].real, na[j].imaginary + nb[j].imaginary)
+                    let re = e[j] * vj.real + f1[j] * nv[j].real + 2 * f2[j] * s.real + f3[j] * nc[j].real
+                    let im = e[j] * vj.imaginary + f1[j] * nv[j].imaginary + 2 * f2[j] * s.imaginary + f3[j] * nc[j].imaginary
+                    v[j] = C(re, im)
+                    if next { storeVelocity(v[j], entry: j, mode: i, sx, sy) }
+                }
+                forEachEntry { j, i, z in
+                    nc[j] = z
+                    combine(j, i, v[j])
+                }
+                var index = 0
+                forEachForcingEntry { j, i, f in
+                    nc[j] = Self.added(nc[j], f)
+                    combine(j, i, saved[index])
+                    index += 1
+                }
+            }
+        } }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func evolveFused(_ v: UnsafeMutablePointer<C>, _ rk: ETDRK2<Scalar>) {
+        let h = dt / Double(substeps)
+        let e = rk.e.pointer, q = rk.q.pointer, p = rk.p.pointer
+        let nv = rk.nv.pointer, na = rk.na.pointer, a = rk.a.pointer
+        sxs.withUnsafeBufferPointer { sxb in sys.withUnsafeBufferPointer { syb in
+            let sx = sxb.baseAddress!, sy = syb.baseAddress!
+            velocitySpectra(of: v)
+            for k in 0..<substeps {
+                // Stage 0: N(v) → a = E v + Q N(v).
+                productSpectra()
+                setStageForcing(time: (Double(k) + rk.stageOffset(0)) * h)
+                @inline(__always) func stageA(_ j: Int, _ i: Int) {
+                    a[j] = C(e[j] * v[j].real + q[j] * nv[j].real, e[j] * v[j].imaginary + q[j] * nv[j].imaginary)
+                    storeVelocity(a[j], entry: j, mode: i, sx, sy)
+                }
+                forEachEntry { j, i, z in
+                    nv[j] = z
+                    stageA(j, i)
+                }
+                forEachForcingEntry { j, i, f in
+                    nv[j] = Self.added(nv[j], f)
+                    stageA(j, i)
+                }
+                // Stage 1: N(a) → v = a + P (N(a) − N(v)).
+                productSpectra()
+                setStageForcing(time: (Double(k) + rk.stageOffset(1)) * h)
+                let next = k + 1 < substeps
+                @inline(__always) func combine(_ j: Int, _ i: Int) {
+                    v[j] = C(a[j].real + p[j] * (na[j].real - nv[j].real), a[j].imaginary + p[j] * (na[j].imaginary - nv[j].imaginary))
+                    if next { storeVelocity(v[j], entry: j, mode: i, sx, sy) }
+                }
+                forEachEntry { j, i, z in
+                    na[j] = z
+                    combine(j, i)
+                }
+                forEachForcingEntry { j, i, f in
+                    na[j] = Self.added(na[j], f)
+                    combine(j, i)
+                }
+            }
+        } }
+    }
+}
