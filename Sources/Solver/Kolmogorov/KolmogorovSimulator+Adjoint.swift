@@ -47,10 +47,10 @@ extension KolmogorovSimulator {
                             for i in 0..<modes {
                                 let sx = ky[i] * ik2[i], sy = -kx[i] * ik2[i]
                                 // −i sx Ŵx − i sy Ŵy
-                                o[i] = C(sx * wx[i].imaginary + sy * wy[i].imaginary, -sx * wx[i].real - sy * wy[i].real)
+                                o[i] = C(sx * wx[i].im + sy * wy[i].im, -sx * wx[i].re - sy * wy[i].re)
                             }
-                            wx[0] = C(wx[0].real * meanDecay, wx[0].imaginary * meanDecay)
-                            wy[0] = C(wy[0].real * meanDecay, wy[0].imaginary * meanDecay)
+                            wx[0] = C(wx[0].re * meanDecay, wx[0].im * meanDecay)
+                            wy[0] = C(wy[0].re * meanDecay, wy[0].im * meanDecay)
                         }
                         // Transpose of the translation ω̂ = S(X) ω̃, and the cotangent of X = U₀·g(dt).
                         let g = displacement(time: dt)
@@ -72,11 +72,11 @@ extension KolmogorovSimulator {
                             let sx = vsp + 2 * b * modes, sy = sx + modes, o = wp + b * modes
                             let mx = sx[0], my = sy[0]
                             for i in 0..<modes {
-                                sx[i] = C(-ky[i] * o[i].imaginary, ky[i] * o[i].real)
-                                sy[i] = C(kx[i] * o[i].imaginary, -kx[i] * o[i].real)
+                                sx[i] = C(-ky[i] * o[i].im, ky[i] * o[i].re)
+                                sy[i] = C(kx[i] * o[i].im, -kx[i] * o[i].re)
                             }
-                            sx[0] = C(sx[0].real + mx.real + Scalar(meanBar[b].x), sx[0].imaginary + mx.imaginary)
-                            sy[0] = C(sy[0].real + my.real + Scalar(meanBar[b].y), sy[0].imaginary + my.imaginary)
+                            sx[0] = C(sx[0].re + mx.re + Scalar(meanBar[b].x), sx[0].im + mx.im)
+                            sy[0] = C(sy[0].re + my.re + Scalar(meanBar[b].y), sy[0].im + my.im)
                         }
                     } } }
                     fft2.inverse(vsp, r.baseAddress!)
@@ -116,12 +116,12 @@ extension KolmogorovSimulator {
                 for i in 0..<modes {
                     let j = b * modes + i
                     let z = x[j], sx = sxs[i], sy = sys[i]
-                    u[j] = C(-sx * z.imaginary, sx * z.real)
-                    v[j] = C(-sy * z.imaginary, sy * z.real)
+                    u[j] = C(-sx * z.im, sx * z.re)
+                    v[j] = C(-sy * z.im, sy * z.re)
                     // p̂ = D_A ŵ, q̂ = D_B ŵ (scaled by 1/n⁴ through the multipliers)
                     let y = wbar[j]
-                    p[j] = C(cxy[i] * y.real, cxy[i] * y.imaginary)
-                    q[j] = C(cuv[i] * y.real, cuv[i] * y.imaginary)
+                    p[j] = C(cxy[i] * y.re, cxy[i] * y.im)
+                    q[j] = C(cuv[i] * y.re, cuv[i] * y.im)
                 }
             }
             let ur = r.baseAddress!, vr = ur + total, pr = ur + 2 * total, qr = ur + 3 * total
@@ -138,7 +138,7 @@ extension KolmogorovSimulator {
                     let j = b * modes + i
                     let sx = sxs[i], sy = sys[i]
                     // A₁ᵀ â + A₂ᵀ b̂ = −i sx â − i sy b̂
-                    out[j] = C(sx * u[j].imaginary + sy * v[j].imaginary, -sx * u[j].real - sy * v[j].real)
+                    out[j] = C(sx * u[j].im + sy * v[j].im, -sx * u[j].re - sy * v[j].re)
                 }
             }
         } } } }

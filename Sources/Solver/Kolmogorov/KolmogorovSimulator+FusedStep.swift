@@ -46,8 +46,8 @@ extension KolmogorovSimulator {
                 let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
                 for i in 0..<modes {
                     let z = xb[i], sx = sxs[i], sy = sys[i]
-                    ub[i] = C(-sx * z.imaginary, sx * z.real)
-                    vb[i] = C(-sy * z.imaginary, sy * z.real)
+                    ub[i] = C(-sx * z.im, sx * z.re)
+                    vb[i] = C(-sy * z.im, sy * z.re)
                 }
             }
         } }
@@ -78,7 +78,7 @@ extension KolmogorovSimulator {
             let o = b * modes
             for i in 0..<modes {
                 let j = o + i
-                visit(j, i, C(cxy[i] * s1[j].real + cuv[i] * s2[j].real, cxy[i] * s1[j].imaginary + cuv[i] * s2[j].imaginary))
+                visit(j, i, C(cxy[i] * s1[j].re + cuv[i] * s2[j].re, cxy[i] * s1[j].im + cuv[i] * s2[j].im))
             }
         }
     }
@@ -97,12 +97,12 @@ extension KolmogorovSimulator {
     @inline(__always)
     func storeVelocity(_ x: C, entry j: Int, mode i: Int, _ sx: UnsafePointer<Scalar>, _ sy: UnsafePointer<Scalar>) {
         let u = pairSpectra.pointer, v = u + batchSize * modes
-        u[j] = C(-sx[i] * x.imaginary, sx[i] * x.real)
-        v[j] = C(-sy[i] * x.imaginary, sy[i] * x.real)
+        u[j] = C(-sx[i] * x.im, sx[i] * x.re)
+        v[j] = C(-sy[i] * x.im, sy[i] * x.re)
     }
 
     @inline(__always)
-    static func added(_ x: C, _ f: C) -> C { C(x.real + f.real, x.imaginary + f.imaginary) }
+    static func added(_ x: C, _ f: C) -> C { C(x.re + f.re, x.im + f.im) }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -146,7 +146,7 @@ extension KolmogorovSimulator {
                 productSpectra()
                 setStageForcing(time: time(2))
                 func stageC(_ j: Int, _ i: Int) {
-                    let t = C(2 * nb[j].real - nv[j].real, 2 * nb[j].imaginary - nv[j].imaginary)
+                    let t = C(2 * nb[j].re - nv[j].re, 2 * nb[j].im - nv[j].im)
                     c[j] = ETDRK4<Scalar>.lin(e2[j], a[j], q[j], t)
                     storeVelocity(c[j], entry: j, mode: i, sx, sy)
                 }
@@ -166,9 +166,9 @@ extension KolmogorovSimulator {
                 var saved: [C] = []
                 forEachForcingEntry { j, _, _ in saved.append(v[j]) }
                 @inline(__always) func combine(_ j: Int, _ i: Int, _ vj: C) {
-                    let s = C(na[j].real + nb[j].real, na[j].imaginary + nb[j].imaginary)
-                    let re = e[j] * vj.real + f1[j] * nv[j].real + 2 * f2[j] * s.real + f3[j] * nc[j].real
-                    let im = e[j] * vj.imaginary + f1[j] * nv[j].imaginary + 2 * f2[j] * s.imaginary + f3[j] * nc[j].imaginary
+                    let s = C(na[j].re + nb[j].re, na[j].im + nb[j].im)
+                    let re = e[j] * vj.re + f1[j] * nv[j].re + 2 * f2[j] * s.re + f3[j] * nc[j].re
+                    let im = e[j] * vj.im + f1[j] * nv[j].im + 2 * f2[j] * s.im + f3[j] * nc[j].im
                     v[j] = C(re, im)
                     if next { storeVelocity(v[j], entry: j, mode: i, sx, sy) }
                 }
@@ -200,7 +200,7 @@ extension KolmogorovSimulator {
                 productSpectra()
                 setStageForcing(time: (Double(k) + rk.stageOffset(0)) * h)
                 @inline(__always) func stageA(_ j: Int, _ i: Int) {
-                    a[j] = C(e[j] * v[j].real + q[j] * nv[j].real, e[j] * v[j].imaginary + q[j] * nv[j].imaginary)
+                    a[j] = C(e[j] * v[j].re + q[j] * nv[j].re, e[j] * v[j].im + q[j] * nv[j].im)
                     storeVelocity(a[j], entry: j, mode: i, sx, sy)
                 }
                 forEachEntry { j, i, z in
@@ -216,7 +216,7 @@ extension KolmogorovSimulator {
                 setStageForcing(time: (Double(k) + rk.stageOffset(1)) * h)
                 let next = k + 1 < substeps
                 @inline(__always) func combine(_ j: Int, _ i: Int) {
-                    v[j] = C(a[j].real + p[j] * (na[j].real - nv[j].real), a[j].imaginary + p[j] * (na[j].imaginary - nv[j].imaginary))
+                    v[j] = C(a[j].re + p[j] * (na[j].re - nv[j].re), a[j].im + p[j] * (na[j].im - nv[j].im))
                     if next { storeVelocity(v[j], entry: j, mode: i, sx, sy) }
                 }
                 forEachEntry { j, i, z in

@@ -232,7 +232,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let vx = vs + 2 * b * modes, vy = vx + modes, o = w + b * modes
                 for i in 0..<modes {
                     // i·kx·vy − i·ky·vx
-                    o[i] = C(-kx[i] * vy[i].imaginary + ky[i] * vx[i].imaginary, kx[i] * vy[i].real - ky[i] * vx[i].real)
+                    o[i] = C(-kx[i] * vy[i].im + ky[i] * vx[i].im, kx[i] * vy[i].re - ky[i] * vx[i].re)
                 }
             }
         } }
@@ -251,12 +251,12 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let meanX = vx[0], meanY = vy[0]
                 for i in 0..<modes {
                     let sx = ky[i] * ik2[i] * scale, sy = -kx[i] * ik2[i] * scale
-                    vx[i] = C(-sx * o[i].imaginary, sx * o[i].real)
-                    vy[i] = C(-sy * o[i].imaginary, sy * o[i].real)
+                    vx[i] = C(-sx * o[i].im, sx * o[i].re)
+                    vy[i] = C(-sy * o[i].im, sy * o[i].re)
                 }
                 let f = meanFactor * scale
-                vx[0] = C(meanX.real * f, meanX.imaginary * f)
-                vy[0] = C(meanY.real * f, meanY.imaginary * f)
+                vx[0] = C(meanX.re * f, meanX.im * f)
+                vy[0] = C(meanY.re * f, meanY.im * f)
             }
         } } }
     }
@@ -285,8 +285,8 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
                 for i in 0..<modes {
                     let z = xb[i], sx = sxs[i], sy = sys[i]
-                    ub[i] = C(-sx * z.imaginary, sx * z.real)
-                    vb[i] = C(-sy * z.imaginary, sy * z.real)
+                    ub[i] = C(-sx * z.im, sx * z.re)
+                    vb[i] = C(-sy * z.im, sy * z.re)
                 }
             }
         } }
@@ -301,7 +301,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         for b in 0..<batchSize {
             let s1 = u + b * modes, s2 = v + b * modes, o = out + b * modes
             for i in 0..<modes {
-                o[i] = C(cxy[i] * s1[i].real + cuv[i] * s2[i].real, cxy[i] * s1[i].imaginary + cuv[i] * s2[i].imaginary)
+                o[i] = C(cxy[i] * s1[i].re + cuv[i] * s2[i].re, cxy[i] * s1[i].im + cuv[i] * s2[i].im)
             }
         }
         addStageForcing(out)
