@@ -5,10 +5,10 @@ import XCTest
 final class KolmogorovTests: XCTestCase {
     private func simulator<S: FFTScalar>(n: Int = 16, dt: Double = 0.05, substeps: Int = 1, drag: Double = 0.1,
                                          forcing: Double = 1, viscosities: [Double], as: S.Type = Double.self,
-                                         timeStepper: SpectralTimeStepper = .etdrk4) throws -> KolmogorovSimulator<S> {
+                                         timeStepper: SpectralTimeStepper = .etdrk4, packed: Bool? = nil) throws -> KolmogorovSimulator<S> {
         try KolmogorovSimulator(n: n, length: 2 * .pi, dt: dt, substeps: substeps, drag: drag, forcingMode: 2,
                                 forcingAmplitude: forcing, parameters: viscosities.map { SimulationParameters(["viscosity": $0]) },
-                                timeStepper: timeStepper)
+                                timeStepper: timeStepper, packed: packed ?? KolmogorovSimulator<S>.packs(n: n))
     }
 
     /// Velocity states from a closure `(x, y) -> (vx, vy)` on the n×n grid of [0, 2π)².
@@ -133,7 +133,14 @@ final class KolmogorovTests: XCTestCase {
     /// their aliasing errors (both dealias the products, not the inputs): the comparison can fail.
     func testBasdevantFormEqualsTheConservativeForm() throws {
         for n in [16, 32] {
-            let sim = try simulator(n: n, forcing: 0, viscosities: [0.01, 0.02])
+            try basdevantForm(n: n, packed: true)
+            try basdevantForm(n: n, packed: false)
+        }
+    }
+
+    private func basdevantForm(n: Int, packed: Bool) throws {
+        do {
+            let sim = try simulator(n: n, forcing: 0, viscosities: [0.01, 0.02], packed: packed)
             let half = n / 2 + 1, batch = 2
             func evaluate(_ omega: Tensor<Double>) -> Tensor<Double> {
                 let x = sim.fft1.forward(omega)
@@ -160,9 +167,18 @@ final class KolmogorovTests: XCTestCase {
             dealiased *= 1 / Double(n * n)
             let basdevant = evaluate(dealiased), conservative = conservativeForm(sim, vorticity: dealiased)
             XCTAssertGreaterThan(conservative.maxAbs(), 1)
-            XCTAssertLessThan(basdevant.relativeDistance(to: conservative), 1e-13, "n = \(n)")
+            XCTAssertLessThan(basdevant.relativeDistance(to: conservative), 1e-13, "n = \(n), packed \(packed)")
             // With the undealiased modes present the forms alias differently.
             XCTAssertGreaterThan(evaluate(full).relativeDistance(to: conservativeForm(sim, vorticity: full)), 1e-3, "n = \(n)")
+            // The packed complex transforms and the real ones compute the same N.
+            let other = try simulator(n: n, forcing: 0, viscosities: [0.01, 0.02], packed: !packed)
+            let x = other.fft1.forward(full)
+            var out = [Complex<Double>](repeating: .zero, count: batch * sim.modes)
+            other.setStageForcing(time: 0)
+            x.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { other.nonlinear(x.baseAddress!, $0.baseAddress!) } }
+            var t = other.fft1.inverse(out, shape: full.shape)
+            t *= 1 / Double(n * n)
+            XCTAssertLessThan(evaluate(full).relativeDistance(to: t), 1e-13, "n = \(n): packed and real transforms")
         }
     }
 
@@ -253,8 +269,8 @@ final class KolmogorovTests: XCTestCase {
     /// and ETDRK2, with forcing, a mean flow (the stage forcing's phase changes within a step),
     /// 3 substeps and 2 items, in Float and Double.
     func testFusedStepEqualsTheIntegratorBitForBit() throws {
-        func check<S: FFTScalar>(_: S.Type, _ scheme: SpectralTimeStepper) throws {
-            let sim = try simulator(n: 16, substeps: 3, viscosities: [0.01, 0.03], as: S.self, timeStepper: scheme)
+        func check<S: FFTScalar>(_: S.Type, _ scheme: SpectralTimeStepper, packed: Bool) throws {
+            let sim = try simulator(n: 16, substeps: 3, viscosities: [0.01, 0.03], as: S.self, timeStepper: scheme, packed: packed)
             let s = (try randomState(batch: 2, n: 16, seed: 11)
                      + field(batch: 2, n: 16) { b, _, _ in b == 0 ? (0.3, -0.2) : (0, 0.5) }).converted(to: S.self)
             let vs = sim.fft2.forward(s)
@@ -267,12 +283,14 @@ final class KolmogorovTests: XCTestCase {
             var unfused = fused
             fused.withUnsafeMutableBufferPointer { sim.evolve($0.baseAddress!) }
             unfused.withUnsafeMutableBufferPointer { sim.evolveUnfused($0.baseAddress!, record: nil) }
-            XCTAssertTrue(zip(fused, unfused).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary }, "\(S.self) \(scheme)")
+            XCTAssertTrue(zip(fused, unfused).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary }, "\(S.self) \(scheme) packed \(packed)")
             XCTAssertFalse(zip(fused, initial).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary })
         }
         for scheme in SpectralTimeStepper.allCases {
-            try check(Float.self, scheme)
-            try check(Double.self, scheme)
+            for packed in [true, false] {
+                try check(Float.self, scheme, packed: packed)
+                try check(Double.self, scheme, packed: packed)
+            }
         }
     }
 

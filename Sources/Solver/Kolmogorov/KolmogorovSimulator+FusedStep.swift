@@ -37,26 +37,55 @@ extension KolmogorovSimulator {
         }
     }
 
-    /// `û = i s_x x̂`, `v̂ = i s_y x̂` into ``pairSpectra`` (the start of ``nonlinear(_:_:)``).
+    /// Where the velocity spectra of one half-spectrum entry go in the packed layout: the
+    /// entry's own position (`direct`, in `[B, n, n]`), its multiplier index (`mode`, in `[n, n]`)
+    /// and the Hermitian mirror `−k` (`mirror`, −1 when the mirror is itself a half-spectrum entry:
+    /// columns 0 and n/2). Unused without packing.
+    struct PackedTarget {
+        var direct: Int, mode: Int, mirror: Int, mirrorMode: Int
+    }
+
+    /// `û = i s_x x̂`, `v̂ = i s_y x̂` of every entry (the start of ``nonlinear(_:_:)``).
     @inline(__always)
     func velocitySpectra(of x: UnsafePointer<C>) {
-        let count = batchSize * modes, u = pairSpectra.pointer, v = u + count
-        sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
-            for b in 0..<batchSize {
-                let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
-                for i in 0..<modes {
-                    let z = xb[i], sx = sxs[i], sy = sys[i]
-                    ub[i] = C(-sx * z.im, sx * z.re)
-                    vb[i] = C(-sy * z.im, sy * z.re)
-                }
-            }
+        sxs.withUnsafeBufferPointer { sxb in sys.withUnsafeBufferPointer { syb in
+            let sx = sxb.baseAddress!, sy = syb.baseAddress!
+            forEachPosition { j, i, t in storeVelocity(x[j], entry: j, mode: i, target: t, sx, sy) }
         } }
     }
 
-    /// The transforms of ``nonlinear(_:_:)``: ``pairSpectra`` (`û, v̂`) → the spectra of
-    /// `u² − v²` and `u v`, in place.
+    /// Visits every half-spectrum entry `j` (mode `i`) with its packed target.
+    @inline(__always)
+    func forEachPosition(_ visit: (Int, Int, PackedTarget) -> Void) {
+        let half = n / 2 + 1, points = n * n
+        for b in 0..<batchSize {
+            for row in 0..<n {
+                let mirrorRow = (n - row) % n
+                for col in 0..<half {
+                    let i = row * half + col, mode = row * n + col
+                    let mirrorMode = col == 0 || 2 * col == n ? -1 : mirrorRow * n + n - col
+                    visit(b * modes + i, i, PackedTarget(direct: b * points + mode, mode: mode,
+                                                         mirror: mirrorMode < 0 ? -1 : b * points + mirrorMode, mirrorMode: mirrorMode))
+                }
+            }
+        }
+    }
+
+    /// The transforms of ``nonlinear(_:_:)``: the velocity spectra → the spectra of `u² − v²`
+    /// and `u v`. Packed: one complex transform each way of `n²(u + i v)` and `(u² − v²) + i u v`;
+    /// otherwise 2 real transforms each way.
     @inline(__always)
     func productSpectra() {
+        if let cfft = complexFFT {
+            let z = packedReal.pointer, count = batchSize * n * n
+            cfft.backward(packedVelocity.pointer, z)
+            for i in 0..<count {
+                let a = z[i].re, c = z[i].im
+                z[i] = C((a - c) * (a + c), a * c)
+            }
+            cfft.forward(z, packedProducts.pointer)
+            return
+        }
         let total = batchSize * n * n, ur = pairReal.pointer, vr = ur + total
         fft2.inverse(pairSpectra.pointer, ur)
         for i in 0..<total {
@@ -67,35 +96,78 @@ extension KolmogorovSimulator {
         fft2.forward(ur, pairSpectra.pointer)
     }
 
-    /// One pass over every entry: `visit(j, i, N̂_j without forcing)` with `j` the batch entry and
-    /// `i` the mode (the multiplier index); then, at the forcing entries, `fix(j, i)` after the
-    /// caller added the forcing to its stored `N̂_j`.
+    /// One pass over every entry: `visit(j, i, target, N̂_j without forcing)` with `j` the batch
+    /// entry, `i` the mode (the multiplier index), `target` its packed position. Packed, the
+    /// products' spectra are unpacked on the fly: with `Z` the transform of `(u² − v²) + i u v`
+    /// and `W = conj Z(−k)`, `F[u² − v²] = (Z + W)/2`, `F[u v] = −i (Z − W)/2`.
     @inline(__always)
-    func forEachEntry(_ visit: (Int, Int, C) -> Void) {
+    func forEachEntry(_ visit: (Int, Int, PackedTarget, C) -> Void) {
+        if complexFFT != nil {
+            // Read from the products' buffer while `visit` writes the next velocity spectra to
+            // ``packedVelocity``: the unpacking reads the mirror row of columns 0 and n/2.
+            let s = packedProducts.pointer, hxy = halfXY.pointer, huv = halfUV.pointer
+            let half = n / 2 + 1, points = n * n
+            for b in 0..<batchSize {
+                let sb = s + b * points
+                for row in 0..<n {
+                    let mirrorRow = (n - row) % n
+                    for col in 0..<half {
+                        let i = row * half + col, mode = row * n + col
+                        let z = sb[mode], w = sb[mirrorRow * n + (n - col) % n]
+                        // W = conj(w): Z + W = (z.re + w.re, z.im − w.im), Z − W = (z.re − w.re, z.im + w.im)
+                        let pr = z.re + w.re, pi = z.im - w.im, mr = z.re - w.re, mi = z.im + w.im
+                        let value = C(hxy[i] * pr + huv[i] * mi, hxy[i] * pi - huv[i] * mr)
+                        let mirrorMode = col == 0 || 2 * col == n ? -1 : mirrorRow * n + n - col
+                        visit(b * modes + i, i, PackedTarget(direct: b * points + mode, mode: mode,
+                                                             mirror: mirrorMode < 0 ? -1 : b * points + mirrorMode, mirrorMode: mirrorMode),
+                              value)
+                    }
+                }
+            }
+            return
+        }
         let count = batchSize * modes, s1 = pairSpectra.pointer, s2 = s1 + count
         let cxy = productXY.pointer, cuv = productUV.pointer
+        let unused = PackedTarget(direct: 0, mode: 0, mirror: -1, mirrorMode: -1)
         for b in 0..<batchSize {
             let o = b * modes
             for i in 0..<modes {
                 let j = o + i
-                visit(j, i, C(cxy[i] * s1[j].re + cuv[i] * s2[j].re, cxy[i] * s1[j].im + cuv[i] * s2[j].im))
+                visit(j, i, unused, C(cxy[i] * s1[j].re + cuv[i] * s2[j].re, cxy[i] * s1[j].im + cuv[i] * s2[j].im))
             }
         }
     }
 
-    /// Calls `fix(j, i, f)` at the two forcing entries of every item with the stage forcing `f`.
+    /// Calls `fix(j, i, target, f)` at the two forcing entries of every item with the stage forcing `f`.
     @inline(__always)
-    func forEachForcingEntry(_ fix: (Int, Int, C) -> Void) {
+    func forEachForcingEntry(_ fix: (Int, Int, PackedTarget, C) -> Void) {
         guard let (plus, minus) = forcingEntries else { return }
+        let half = n / 2 + 1, points = n * n
+        // Column 0: the mirror is itself a half-spectrum entry.
+        let modePlus = plus / half * n, modeMinus = minus / half * n
         for b in 0..<batchSize {
-            fix(b * modes + plus, plus, stageForcing[2 * b])
-            fix(b * modes + minus, minus, stageForcing[2 * b + 1])
+            fix(b * modes + plus, plus, PackedTarget(direct: b * points + modePlus, mode: modePlus, mirror: -1, mirrorMode: -1),
+                stageForcing[2 * b])
+            fix(b * modes + minus, minus, PackedTarget(direct: b * points + modeMinus, mode: modeMinus, mirror: -1, mirrorMode: -1),
+                stageForcing[2 * b + 1])
         }
     }
 
-    /// `û_j, v̂_j` of the entry `x` (mode `i`) into ``pairSpectra``.
+    /// The velocity spectra `û_j = i s_x x`, `v̂_j = i s_y x` of the entry value `x` (mode `i`):
+    /// into ``pairSpectra``, or packed as `Ẑ = û + i v̂ = (i s_x − s_y) x` at the entry's position
+    /// and `conj` of it at the mirror `−k` (the full-grid multipliers ``packedRe``, ``packedIm``).
     @inline(__always)
-    func storeVelocity(_ x: C, entry j: Int, mode i: Int, _ sx: UnsafePointer<Scalar>, _ sy: UnsafePointer<Scalar>) {
+    func storeVelocity(_ x: C, entry j: Int, mode i: Int, target t: PackedTarget,
+                       _ sx: UnsafePointer<Scalar>, _ sy: UnsafePointer<Scalar>) {
+        if complexFFT != nil {
+            let p = packedVelocity.pointer, mr = packedRe.pointer, mi = packedIm.pointer
+            p[t.direct] = C(mr[t.mode] * x.re - mi[t.mode] * x.im, mr[t.mode] * x.im + mi[t.mode] * x.re)
+            if t.mirror >= 0 {
+                // x at −k is conj(x): (μr + i μi)(x.re − i x.im)
+                p[t.mirror] = C(mr[t.mirrorMode] * x.re + mi[t.mirrorMode] * x.im, -mr[t.mirrorMode] * x.im + mi[t.mirrorMode] * x.re)
+            }
+            return
+        }
         let u = pairSpectra.pointer, v = u + batchSize * modes
         u[j] = C(-sx[i] * x.im, sx[i] * x.re)
         v[j] = C(-sy[i] * x.im, sy[i] * x.re)
@@ -119,44 +191,44 @@ extension KolmogorovSimulator {
                 // Stage 0: N(v) → a = E₂ v + Q N(v).
                 productSpectra()
                 setStageForcing(time: time(0))
-                forEachEntry { j, i, z in
+                forEachEntry { j, i, t, z in
                     nv[j] = z
                     a[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], z)
-                    storeVelocity(a[j], entry: j, mode: i, sx, sy)
+                    storeVelocity(a[j], entry: j, mode: i, target: t, sx, sy)
                 }
-                forEachForcingEntry { j, i, f in
+                forEachForcingEntry { j, i, t, f in
                     nv[j] = Self.added(nv[j], f)
                     a[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], nv[j])
-                    storeVelocity(a[j], entry: j, mode: i, sx, sy)
+                    storeVelocity(a[j], entry: j, mode: i, target: t, sx, sy)
                 }
                 // Stage 1: N(a) → b = E₂ v + Q N(a).
                 productSpectra()
                 setStageForcing(time: time(1))
-                forEachEntry { j, i, z in
+                forEachEntry { j, i, t, z in
                     na[j] = z
                     b[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], z)
-                    storeVelocity(b[j], entry: j, mode: i, sx, sy)
+                    storeVelocity(b[j], entry: j, mode: i, target: t, sx, sy)
                 }
-                forEachForcingEntry { j, i, f in
+                forEachForcingEntry { j, i, t, f in
                     na[j] = Self.added(na[j], f)
                     b[j] = ETDRK4<Scalar>.lin(e2[j], v[j], q[j], na[j])
-                    storeVelocity(b[j], entry: j, mode: i, sx, sy)
+                    storeVelocity(b[j], entry: j, mode: i, target: t, sx, sy)
                 }
                 // Stage 2: N(b) → c = E₂ a + Q (2N(b) − N(v)).
                 productSpectra()
                 setStageForcing(time: time(2))
-                func stageC(_ j: Int, _ i: Int) {
-                    let t = C(2 * nb[j].re - nv[j].re, 2 * nb[j].im - nv[j].im)
-                    c[j] = ETDRK4<Scalar>.lin(e2[j], a[j], q[j], t)
-                    storeVelocity(c[j], entry: j, mode: i, sx, sy)
+                func stageC(_ j: Int, _ i: Int, _ t: PackedTarget) {
+                    let y = C(2 * nb[j].re - nv[j].re, 2 * nb[j].im - nv[j].im)
+                    c[j] = ETDRK4<Scalar>.lin(e2[j], a[j], q[j], y)
+                    storeVelocity(c[j], entry: j, mode: i, target: t, sx, sy)
                 }
-                forEachEntry { j, i, z in
+                forEachEntry { j, i, t, z in
                     nb[j] = z
-                    stageC(j, i)
+                    stageC(j, i, t)
                 }
-                forEachForcingEntry { j, i, f in
+                forEachForcingEntry { j, i, t, f in
                     nb[j] = Self.added(nb[j], f)
-                    stageC(j, i)
+                    stageC(j, i, t)
                 }
                 // Stage 3: N(c) → v = E v + f₁ N(v) + 2 f₂ (N(a) + N(b)) + f₃ N(c).
                 productSpectra()
@@ -164,22 +236,22 @@ extension KolmogorovSimulator {
                 let next = k + 1 < substeps
                 // The forcing entries' v is overwritten in the pass: keep it for their fix-up.
                 var saved: [C] = []
-                forEachForcingEntry { j, _, _ in saved.append(v[j]) }
-                @inline(__always) func combine(_ j: Int, _ i: Int, _ vj: C) {
+                forEachForcingEntry { j, _, _, _ in saved.append(v[j]) }
+                @inline(__always) func combine(_ j: Int, _ i: Int, _ t: PackedTarget, _ vj: C) {
                     let s = C(na[j].re + nb[j].re, na[j].im + nb[j].im)
                     let re = e[j] * vj.re + f1[j] * nv[j].re + 2 * f2[j] * s.re + f3[j] * nc[j].re
                     let im = e[j] * vj.im + f1[j] * nv[j].im + 2 * f2[j] * s.im + f3[j] * nc[j].im
                     v[j] = C(re, im)
-                    if next { storeVelocity(v[j], entry: j, mode: i, sx, sy) }
+                    if next { storeVelocity(v[j], entry: j, mode: i, target: t, sx, sy) }
                 }
-                forEachEntry { j, i, z in
+                forEachEntry { j, i, t, z in
                     nc[j] = z
-                    combine(j, i, v[j])
+                    combine(j, i, t, v[j])
                 }
                 var index = 0
-                forEachForcingEntry { j, i, f in
+                forEachForcingEntry { j, i, t, f in
                     nc[j] = Self.added(nc[j], f)
-                    combine(j, i, saved[index])
+                    combine(j, i, t, saved[index])
                     index += 1
                 }
             }
@@ -199,33 +271,33 @@ extension KolmogorovSimulator {
                 // Stage 0: N(v) → a = E v + Q N(v).
                 productSpectra()
                 setStageForcing(time: (Double(k) + rk.stageOffset(0)) * h)
-                @inline(__always) func stageA(_ j: Int, _ i: Int) {
+                @inline(__always) func stageA(_ j: Int, _ i: Int, _ t: PackedTarget) {
                     a[j] = C(e[j] * v[j].re + q[j] * nv[j].re, e[j] * v[j].im + q[j] * nv[j].im)
-                    storeVelocity(a[j], entry: j, mode: i, sx, sy)
+                    storeVelocity(a[j], entry: j, mode: i, target: t, sx, sy)
                 }
-                forEachEntry { j, i, z in
+                forEachEntry { j, i, t, z in
                     nv[j] = z
-                    stageA(j, i)
+                    stageA(j, i, t)
                 }
-                forEachForcingEntry { j, i, f in
+                forEachForcingEntry { j, i, t, f in
                     nv[j] = Self.added(nv[j], f)
-                    stageA(j, i)
+                    stageA(j, i, t)
                 }
                 // Stage 1: N(a) → v = a + P (N(a) − N(v)).
                 productSpectra()
                 setStageForcing(time: (Double(k) + rk.stageOffset(1)) * h)
                 let next = k + 1 < substeps
-                @inline(__always) func combine(_ j: Int, _ i: Int) {
+                @inline(__always) func combine(_ j: Int, _ i: Int, _ t: PackedTarget) {
                     v[j] = C(a[j].re + p[j] * (na[j].re - nv[j].re), a[j].im + p[j] * (na[j].im - nv[j].im))
-                    if next { storeVelocity(v[j], entry: j, mode: i, sx, sy) }
+                    if next { storeVelocity(v[j], entry: j, mode: i, target: t, sx, sy) }
                 }
-                forEachEntry { j, i, z in
+                forEachEntry { j, i, t, z in
                     na[j] = z
-                    combine(j, i)
+                    combine(j, i, t)
                 }
-                forEachForcingEntry { j, i, f in
+                forEachForcingEntry { j, i, t, f in
                     na[j] = Self.added(na[j], f)
-                    combine(j, i)
+                    combine(j, i, t)
                 }
             }
         } }

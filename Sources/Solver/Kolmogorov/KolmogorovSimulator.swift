@@ -80,6 +80,18 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     /// Workspace of ``nonlinear(_:_:)``: the spectra `[û (all items), v̂ (all items)]`, then the
     /// spectra of the products; the real fields `u, v`, then the products `u² − v²`, `u v`.
     let pairSpectra: Buffer<C>, pairReal: Buffer<Scalar>
+    /// The complex transform of the packed pairs (`u + i v`, `(u² − v²) + i u v`, one `n × n`
+    /// complex field per item), or nil when the pairs are transformed as 2 real fields each way
+    /// (``packs(n:)``).
+    let complexFFT: ComplexFFT<Scalar>?
+    /// Packed workspace (`[B, n, n]` each, empty without packing): the velocity spectra
+    /// `û + i v̂` on the full grid, the products' spectra, and the real-space pairs.
+    let packedVelocity: AlignedComplexBuffer<Scalar>, packedProducts: AlignedComplexBuffer<Scalar>, packedReal: AlignedComplexBuffer<Scalar>
+    /// Full-grid multipliers of the packed velocity spectra, `Ẑ = (packedRe + i packedIm) ω̂`:
+    /// `−s_y` and `s_x` on `[n, n]`.
+    let packedRe: Buffer<Scalar>, packedIm: Buffer<Scalar>
+    /// Half the Basdevant multipliers (``productXY``, ``productUV``), for unpacking.
+    let halfXY: Buffer<Scalar>, halfUV: Buffer<Scalar>
     /// Forcing of the stage being evaluated at the entries ``forcingEntries`` (`plus`, `minus`)
     /// of each batch item (`[B, 2]`; every other entry is 0), in the unnormalised transform
     /// representation and in the frame moving with the item's mean flow.
@@ -97,8 +109,23 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     ///   - forcingAmplitude: forcing amplitude `A`.
     ///   - parameters: one per batch item, each with `viscosity` (ν > 0) and optionally `forcing`.
     ///   - timeStepper: ETDRK4 (default) or ETDRK2.
-    public init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
-                forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper = .etdrk4) throws {
+    public convenience init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
+                            forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper = .etdrk4) throws {
+        try self.init(n: n, length: length, dt: dt, substeps: substeps, drag: drag, forcingMode: forcingMode,
+                      forcingAmplitude: forcingAmplitude, parameters: parameters, timeStepper: timeStepper, packed: Self.packs(n: n))
+    }
+
+    /// Whether the nonlinear term transforms its pairs of real fields packed as one complex field
+    /// (`n ≤ 128`). Why by size: with Debian's FFTW (scalar real-data codelets, AVX complex ones)
+    /// one complex `n × n` transform took 0.25–0.3 of the time of 2 real ones at 64² and 128², but
+    /// FFTW_ESTIMATE's complex plan at 256² (strided column passes) 4× more (benchmarks/README.md).
+    /// A fixed rule, not a timing: the bits must not depend on the machine's load.
+    public static func packs(n: Int) -> Bool { n <= 128 }
+
+    /// ``init(n:length:dt:substeps:drag:forcingMode:forcingAmplitude:parameters:timeStepper:)`` with
+    /// the transform layout chosen (tests run both).
+    init(n: Int, length: Double, dt: Double, substeps: Int, drag: Double, forcingMode: Int,
+         forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper, packed: Bool) throws {
         precondition(n >= 4 && n % 2 == 0 && dt > 0 && substeps >= 1 && !parameters.isEmpty,
                      "KolmogorovSimulator: invalid n \(n), dt \(dt), substeps \(substeps) or empty batch")
         self.n = n
@@ -139,6 +166,34 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
             }
         }
         (self.productXY, self.productUV) = (productXY, productUV)
+        let halfXY = Buffer<Scalar>(count: modes, zero: 0), halfUV = Buffer<Scalar>(count: modes, zero: 0)
+        for j in 0..<n {
+            for m in 0..<half {
+                let i = j * half + m, scaled = mx[m] * my[j] / (points * points) / 2
+                halfXY.pointer[i] = Scalar(-kxD[m] * kyD[j] * scaled)
+                halfUV.pointer[i] = Scalar((kxD[m] * kxD[m] - kyD[j] * kyD[j]) * scaled)
+            }
+        }
+        (self.halfXY, self.halfUV) = (halfXY, halfUV)
+        let fullCount = packed ? n * n : 0
+        let packedRe = Buffer<Scalar>(count: fullCount, zero: 0), packedIm = Buffer<Scalar>(count: fullCount, zero: 0)
+        if packed {
+            let kxAll = Wavenumbers.derivative(n: n, length: length), kxFullAll = Wavenumbers.full(n: n, length: length)
+            for j in 0..<n {
+                for m in 0..<n {
+                    let kk = kxFullAll[m] * kxFullAll[m] + kyFull[j] * kyFull[j]
+                    let inverse: Scalar = kk == 0 ? 0 : Scalar(1 / kk)
+                    // the half-spectrum multipliers' rounding: s_x = k_y·(1/|k|²), s_y = −k_x·(1/|k|²) in Scalar
+                    packedRe.pointer[j * n + m] = Scalar(kxAll[m]) * inverse
+                    packedIm.pointer[j * n + m] = Scalar(kyD[j]) * inverse
+                }
+            }
+        }
+        (self.packedRe, self.packedIm) = (packedRe, packedIm)
+        complexFFT = packed ? try ComplexFFT<Scalar>.shared(shape: [n, n], batch: batch) : nil
+        packedVelocity = AlignedComplexBuffer(count: batch * fullCount)
+        packedProducts = AlignedComplexBuffer(count: batch * fullCount)
+        packedReal = AlignedComplexBuffer(count: batch * fullCount)
         var linear: [Double] = []
         var coefficients: [Double] = []
         let kf = 2 * Double.pi * Double(forcingMode) / length
@@ -268,42 +323,18 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     ///     −∇·(u ω) = ∂x∂y(u² − v²) + (∂y² − ∂x²)(u v),
     ///
     /// so `N̂(ω̂) = −k_x k_y P F[u² − v²] + (k_x² − k_y²) P F[u v] + f̂` with the stage forcing
-    /// ``stageForcing``: 2 batched inverse (`u`, `v`) and 2 batched forward transforms (the
-    /// products) per evaluation instead of the conservative form's 3 + 2 (`u`, `v`, `ω`; `u ω`,
-    /// `v ω`). `u = u_ψ` is the stream-function velocity (the mean flow acts through the moving
+    /// ``stageForcing``: 2 inverse (`u`, `v`) and 2 forward real transforms (the products) per
+    /// evaluation instead of the conservative form's 3 + 2 (`u`, `v`, `ω`; `u ω`, `v ω`) — or,
+    /// packed (``packs(n:)``), one complex transform each way. `u = u_ψ` is the stream-function velocity (the mean flow acts through the moving
     /// frame). Same 2/3-rule mask `P` on the products' spectra; the two forms agree to rounding on
     /// a vorticity whose modes are all dealiased (`3|κ| < n`), and differ otherwise only in how the
     /// undealiased input modes alias (`testBasdevantFormEqualsTheConservativeForm`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
-        let count = batchSize * modes, total = batchSize * n * n
-        let u = pairSpectra.pointer, v = u + count, ur = pairReal.pointer, vr = ur + total
-        let sxs = self.sxs, sys = self.sys
-        sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
-            for b in 0..<batchSize {
-                let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
-                for i in 0..<modes {
-                    let z = xb[i], sx = sxs[i], sy = sys[i]
-                    ub[i] = C(-sx * z.im, sx * z.re)
-                    vb[i] = C(-sy * z.im, sy * z.re)
-                }
-            }
-        } }
-        fft2.inverse(u, ur)
-        for i in 0..<total {
-            let a = ur[i], c = vr[i]
-            ur[i] = (a - c) * (a + c)
-            vr[i] = a * c
-        }
-        fft2.forward(ur, u)
-        let cxy = productXY.pointer, cuv = productUV.pointer
-        for b in 0..<batchSize {
-            let s1 = u + b * modes, s2 = v + b * modes, o = out + b * modes
-            for i in 0..<modes {
-                o[i] = C(cxy[i] * s1[i].re + cuv[i] * s2[i].re, cxy[i] * s1[i].im + cuv[i] * s2[i].im)
-            }
-        }
+        velocitySpectra(of: x)
+        productSpectra()
+        forEachEntry { j, _, _, z in out[j] = z }
         addStageForcing(out)
     }
 }
