@@ -26,7 +26,7 @@ extension KolmogorovSimulator {
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
                 w.withUnsafeMutableBufferPointer { w in
                     record.withUnsafeMutableBufferPointer { rec in
-                        fft2.forward(s.baseAddress!, vs.baseAddress!)
+                        stateSpectra(s.baseAddress!, into: vs.baseAddress!)
                         readMeanVelocity(vs.baseAddress!)
                         curl(vs.baseAddress!, into: w.baseAddress!)
                         evolveUnfused(w.baseAddress!, record: rec.baseAddress!)

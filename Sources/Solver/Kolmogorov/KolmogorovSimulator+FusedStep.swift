@@ -54,6 +54,66 @@ extension KolmogorovSimulator {
         } }
     }
 
+    /// The half spectra `[B, 2, modes]` of velocity states `[B, 2, n, n]` (unnormalised): packed
+    /// (``packs(n:)``), one complex transform of `vx + i vy` per item, unpacked as
+    /// `F[vx] = (Z + conj Z(−k))/2`, `F[vy] = −i (Z − conj Z(−k))/2`; otherwise 2 real transforms.
+    func stateSpectra(_ s: UnsafePointer<Scalar>, into vs: UnsafeMutablePointer<C>) {
+        guard let cfft = complexFFT else {
+            fft2.forward(s, vs)
+            return
+        }
+        let points = n * n, half = n / 2 + 1, z = packedReal.pointer, zs = packedProducts.pointer
+        for b in 0..<batchSize {
+            let vx = s + 2 * b * points, vy = vx + points, zb = z + b * points
+            for p in 0..<points { zb[p] = C(vx[p], vy[p]) }
+        }
+        cfft.forward(z, zs)
+        for b in 0..<batchSize {
+            let zb = zs + b * points, ox = vs + 2 * b * modes, oy = ox + modes
+            for row in 0..<n {
+                let mirrorRow = (n - row) % n
+                for col in 0..<half {
+                    let z = zb[row * n + col], w = zb[mirrorRow * n + (col == 0 ? 0 : n - col)]
+                    let i = row * half + col
+                    ox[i] = C((z.re + w.re) / 2, (z.im - w.im) / 2)
+                    oy[i] = C((z.im + w.im) / 2, (w.re - z.re) / 2)
+                }
+            }
+        }
+    }
+
+    /// Velocity states `[B, 2, n, n]` from their half spectra `[B, 2, modes]` scaled by `1/n²`
+    /// (the spectra are overwritten): packed, one complex transform of `V̂x + i V̂y` (completed
+    /// by Hermitian symmetry) per item; otherwise 2 real transforms.
+    func stateFromSpectra(_ vs: UnsafeMutablePointer<C>, into s: UnsafeMutablePointer<Scalar>) {
+        guard let cfft = complexFFT else {
+            fft2.inverse(vs, s)
+            return
+        }
+        let points = n * n, half = n / 2 + 1, zs = packedVelocity.pointer, z = packedReal.pointer
+        for b in 0..<batchSize {
+            let ox = vs + 2 * b * modes, oy = ox + modes, zb = zs + b * points
+            for row in 0..<n {
+                let mirrorRow = (n - row) % n
+                for col in 0..<half {
+                    let x = ox[row * half + col], y = oy[row * half + col]
+                    zb[row * n + col] = C(x.re - y.im, x.im + y.re)
+                    if col > 0 && 2 * col < n {  // −k: conj(x) + i conj(y)
+                        zb[mirrorRow * n + n - col] = C(x.re + y.im, y.re - x.im)
+                    }
+                }
+            }
+        }
+        cfft.backward(zs, z)
+        for b in 0..<batchSize {
+            let vx = s + 2 * b * points, vy = vx + points, zb = z + b * points
+            for p in 0..<points {
+                vx[p] = zb[p].re
+                vy[p] = zb[p].im
+            }
+        }
+    }
+
     /// Visits every half-spectrum entry `j` (mode `i`) with its packed target.
     @inline(__always)
     func forEachPosition(_ visit: (Int, Int, PackedTarget) -> Void) {
@@ -113,7 +173,7 @@ extension KolmogorovSimulator {
                     let mirrorRow = (n - row) % n
                     for col in 0..<half {
                         let i = row * half + col, mode = row * n + col
-                        let z = sb[mode], w = sb[mirrorRow * n + (n - col) % n]
+                        let z = sb[mode], w = sb[mirrorRow * n + (col == 0 ? 0 : n - col)]
                         // W = conj(w): Z + W = (z.re + w.re, z.im − w.im), Z − W = (z.re − w.re, z.im + w.im)
                         let pr = z.re + w.re, pi = z.im - w.im, mr = z.re - w.re, mi = z.im + w.im
                         let value = C(hxy[i] * pr + huv[i] * mi, hxy[i] * pi - huv[i] * mr)

@@ -229,13 +229,13 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         states.withUnsafeMutableBufferPointer { s in
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
                 vorticity.withUnsafeMutableBufferPointer { w in
-                    fft2.forward(s.baseAddress!, vs.baseAddress!)
+                    stateSpectra(s.baseAddress!, into: vs.baseAddress!)
                     readMeanVelocity(vs.baseAddress!)
                     curl(vs.baseAddress!, into: w.baseAddress!)
                     evolve(w.baseAddress!)
                     translate(w.baseAddress!, inverse: false)
                     velocity(from: w.baseAddress!, into: vs.baseAddress!, meanFactor: meanDecay)
-                    fft2.inverse(vs.baseAddress!, s.baseAddress!)
+                    stateFromSpectra(vs.baseAddress!, into: s.baseAddress!)
                 }
             }
         }
