@@ -129,8 +129,9 @@ final class KolmogorovTests: XCTestCase {
     /// transforms) equals the conservative form `−∇·(u ω)` to rounding on random vorticity fields
     /// whose modes are all dealiased (`3|κ| < n`: the products are then alias-free and the
     /// identity `−∇·(u ω) = ∂x∂y(u² − v²) + (∂y² − ∂x²)(u v)` holds exactly for the discrete
-    /// fields), at two grid sizes, batch of 2. On a field with every mode the two differ by
-    /// their aliasing errors (both dealias the products, not the inputs): the comparison can fail.
+    /// fields), at two grid sizes, batch of 2, with packed complex and with real transforms. On a
+    /// field with every mode the two forms differ by their aliasing errors (both dealias the
+    /// products, not the inputs): the comparison can fail; the two transform layouts still agree.
     func testBasdevantFormEqualsTheConservativeForm() throws {
         for n in [16, 32] {
             try basdevantForm(n: n, packed: true)
@@ -267,7 +268,7 @@ final class KolmogorovTests: XCTestCase {
     /// nonlinear term's loops) gives exactly the bits of the integrator's own step calling
     /// `nonlinear` (which ``KolmogorovSimulator/stepVJP(at:cotangent:)`` differentiates), for ETDRK4
     /// and ETDRK2, with forcing, a mean flow (the stage forcing's phase changes within a step),
-    /// 3 substeps and 2 items, in Float and Double.
+    /// 3 substeps and 2 items, in Float and Double, with packed complex and with real transforms.
     func testFusedStepEqualsTheIntegratorBitForBit() throws {
         func check<S: FFTScalar>(_: S.Type, _ scheme: SpectralTimeStepper, packed: Bool) throws {
             let sim = try simulator(n: 16, substeps: 3, viscosities: [0.01, 0.03], as: S.self, timeStepper: scheme, packed: packed)

@@ -256,7 +256,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
 
     /// The explicit term `N(ω) = −∇·(u ω) + f` in real space, for tests and diagnostics: velocity
     /// states `[B, 2, n, n]` in, `[B, 1, n, n]` out. `u = u_ψ + U` includes the mean flow `U`;
-    /// the product `u_ψ ω` is dealiased, the linear term `−U·∇ω` is exact.
+    /// the advection by `u_ψ` is dealiased (Basdevant form), the linear term `−U·∇ω` is exact.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func nonlinearTerm(_ states: Tensor<Scalar>) throws -> Tensor<Scalar> {
