@@ -53,7 +53,7 @@ final class FiniteDifferenceVJPTests: XCTestCase {
     /// The spectral solvers are smooth (quadratic nonlinearities): the O(h²) truncation of central
     /// differences is far below float32 round-off of `P(s ± h e_i)` divided by h (~1e-7·|P|/h), so
     /// the error must fall like 1/h: ten times smaller at μ = 1e-2 than at μ = 1e-3 (measured:
-    /// burgers 4.4e-4 → 4.0e-5, kolmogorov 2.5e-3 → 2.4e-4).
+    /// burgers 4.4e-4 → 4.0e-5, kolmogorov 2.6e-3 → 2.5e-4).
     private func checkRoundOffScaling(_ name: String, _ errors: [Double], file: StaticString = #filePath, line: UInt = #line) {
         let ratio = errors[0] / errors[1]
         XCTAssertTrue(ratio > 5 && ratio < 20, "\(name): error ratio \(ratio) for a 10× step is not round-off's 1/h",

@@ -5,10 +5,10 @@ import XCTest
 final class KolmogorovTests: XCTestCase {
     private func simulator<S: FFTScalar>(n: Int = 16, dt: Double = 0.05, substeps: Int = 1, drag: Double = 0.1,
                                          forcing: Double = 1, viscosities: [Double], as: S.Type = Double.self,
-                                         timeStepper: SpectralTimeStepper = .etdrk4) throws -> KolmogorovSimulator<S> {
+                                         timeStepper: SpectralTimeStepper = .etdrk4, packed: Bool? = nil) throws -> KolmogorovSimulator<S> {
         try KolmogorovSimulator(n: n, length: 2 * .pi, dt: dt, substeps: substeps, drag: drag, forcingMode: 2,
                                 forcingAmplitude: forcing, parameters: viscosities.map { SimulationParameters(["viscosity": $0]) },
-                                timeStepper: timeStepper)
+                                timeStepper: timeStepper, packed: packed ?? KolmogorovSimulator<S>.packs(n: n))
     }
 
     /// Velocity states from a closure `(x, y) -> (vx, vy)` on the n×n grid of [0, 2π)².
@@ -83,6 +83,104 @@ final class KolmogorovTests: XCTestCase {
             cos(2 * Double.pi * Double(i[3]) / Double(n)) - 2 * cos(4 * Double.pi * Double(i[2]) / Double(n))
         }
         XCTAssertLessThan(w.relativeDistance(to: expectedW), 1e-13)
+    }
+
+    /// The conservative form `N̂ = −i k_x P F[u ω] − i k_y P F[v ω]` (the form of the solver until
+    /// December, 3 inverse + 2 forward transforms), written out here in Double wavenumbers, as
+    /// a real field `[B, 1, n, n]`.
+    private func conservativeForm(_ sim: KolmogorovSimulator<Double>, vorticity omega: Tensor<Double>) -> Tensor<Double> {
+        let n = sim.n, half = n / 2 + 1, batch = omega.shape[0], count = batch * sim.modes
+        let kx = Wavenumbers.derivative(n: n, length: sim.length, count: half), ky = Wavenumbers.derivative(n: n, length: sim.length)
+        let fx = Wavenumbers.full(n: n, length: sim.length, count: half), fy = Wavenumbers.full(n: n, length: sim.length)
+        let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)
+        let w = sim.fft1.forward(omega)
+        var uHat = w, vHat = w
+        for b in 0..<batch {
+            for j in 0..<n {
+                for m in 0..<half {
+                    let i = b * sim.modes + j * half + m, k2 = fx[m] * fx[m] + fy[j] * fy[j]
+                    let inv = k2 == 0 ? 0 : 1 / k2
+                    uHat[i] = Complex(0, ky[j] * inv) * w[i]
+                    vHat[i] = Complex(0, -kx[m] * inv) * w[i]
+                }
+            }
+        }
+        let scale = 1 / Double(n * n)
+        var u = sim.fft1.inverse(uHat, shape: omega.shape), v = sim.fft1.inverse(vHat, shape: omega.shape)
+        u *= scale
+        v *= scale
+        let fu = sim.fft1.forward(u * omega), fv = sim.fft1.forward(v * omega)
+        var out = [Complex<Double>](repeating: .zero, count: count)
+        for b in 0..<batch {
+            for j in 0..<n {
+                for m in 0..<half {
+                    let i = b * sim.modes + j * half + m, mask = mx[m] * my[j]
+                    let dx: Complex<Double> = Complex(0, -kx[m]) * fu[i], dy: Complex<Double> = Complex(0, -ky[j]) * fv[i]
+                    out[i] = (dx + dy) * Complex(mask)
+                }
+            }
+        }
+        var result = sim.fft1.inverse(out, shape: omega.shape)
+        result *= scale
+        return result
+    }
+
+    /// The Basdevant form of the advection term (``KolmogorovSimulator/nonlinear(_:_:)``, 2 + 2
+    /// transforms) equals the conservative form `−∇·(u ω)` to rounding on random vorticity fields
+    /// whose modes are all dealiased (`3|κ| < n`: the products are then alias-free and the
+    /// identity `−∇·(u ω) = ∂x∂y(u² − v²) + (∂y² − ∂x²)(u v)` holds exactly for the discrete
+    /// fields), at two grid sizes, batch of 2, with packed complex and with real transforms. On a
+    /// field with every mode the two forms differ by their aliasing errors (both dealias the
+    /// products, not the inputs): the comparison can fail; the two transform layouts still agree.
+    func testBasdevantFormEqualsTheConservativeForm() throws {
+        for n in [16, 32] {
+            try basdevantForm(n: n, packed: true)
+            try basdevantForm(n: n, packed: false)
+        }
+    }
+
+    private func basdevantForm(n: Int, packed: Bool) throws {
+        do {
+            let sim = try simulator(n: n, forcing: 0, viscosities: [0.01, 0.02], packed: packed)
+            let half = n / 2 + 1, batch = 2
+            func evaluate(_ omega: Tensor<Double>) -> Tensor<Double> {
+                let x = sim.fft1.forward(omega)
+                var out = [Complex<Double>](repeating: .zero, count: batch * sim.modes)
+                sim.setStageForcing(time: 0)
+                x.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { sim.nonlinear(x.baseAddress!, $0.baseAddress!) } }
+                var t = sim.fft1.inverse(out, shape: omega.shape)
+                t *= 1 / Double(n * n)
+                return t
+            }
+            let full = TestSupport.random([batch, 1, n, n], seed: 20 + UInt64(n))
+            // Keep only the dealiased modes (3|κx| < n and 3|κy| < n).
+            var spectrum = sim.fft1.forward(full)
+            let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)
+            for b in 0..<batch {
+                for j in 0..<n {
+                    for m in 0..<half {
+                        let keep: Double = mx[m] * my[j]
+                        spectrum[b * sim.modes + j * half + m] *= Complex(keep)
+                    }
+                }
+            }
+            var dealiased = sim.fft1.inverse(spectrum, shape: full.shape)
+            dealiased *= 1 / Double(n * n)
+            let basdevant = evaluate(dealiased), conservative = conservativeForm(sim, vorticity: dealiased)
+            XCTAssertGreaterThan(conservative.maxAbs(), 1)
+            XCTAssertLessThan(basdevant.relativeDistance(to: conservative), 1e-13, "n = \(n), packed \(packed)")
+            // With the undealiased modes present the forms alias differently.
+            XCTAssertGreaterThan(evaluate(full).relativeDistance(to: conservativeForm(sim, vorticity: full)), 1e-3, "n = \(n)")
+            // The packed complex transforms and the real ones compute the same N.
+            let other = try simulator(n: n, forcing: 0, viscosities: [0.01, 0.02], packed: !packed)
+            let x = other.fft1.forward(full)
+            var out = [Complex<Double>](repeating: .zero, count: batch * sim.modes)
+            other.setStageForcing(time: 0)
+            x.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { other.nonlinear(x.baseAddress!, $0.baseAddress!) } }
+            var t = other.fft1.inverse(out, shape: full.shape)
+            t *= 1 / Double(n * n)
+            XCTAssertLessThan(evaluate(full).relativeDistance(to: t), 1e-13, "n = \(n): packed and real transforms")
+        }
     }
 
     /// A step returns a divergence-free field: a gradient (curl-free) part added to the state
@@ -166,6 +264,52 @@ final class KolmogorovTests: XCTestCase {
         }
     }
 
+    /// The fused step (``KolmogorovSimulator/evolve(_:)``, the ETDRK combinations inside the
+    /// nonlinear term's loops) gives exactly the bits of the integrator's own step calling
+    /// `nonlinear` (which ``KolmogorovSimulator/stepVJP(at:cotangent:)`` differentiates), for ETDRK4
+    /// and ETDRK2, with forcing, a mean flow (the stage forcing's phase changes within a step),
+    /// 3 substeps and 2 items, in Float and Double, with packed complex and with real transforms.
+    func testFusedStepEqualsTheIntegratorBitForBit() throws {
+        func check<S: FFTScalar>(_: S.Type, _ scheme: SpectralTimeStepper, packed: Bool) throws {
+            let sim = try simulator(n: 16, substeps: 3, viscosities: [0.01, 0.03], as: S.self, timeStepper: scheme, packed: packed)
+            let s = (try randomState(batch: 2, n: 16, seed: 11)
+                     + field(batch: 2, n: 16) { b, _, _ in b == 0 ? (0.3, -0.2) : (0, 0.5) }).converted(to: S.self)
+            let vs = sim.fft2.forward(s)
+            var fused = [Complex<S>](repeating: .zero, count: 2 * sim.modes)
+            vs.withUnsafeBufferPointer { vs in
+                sim.readMeanVelocity(vs.baseAddress!)
+                fused.withUnsafeMutableBufferPointer { sim.curl(vs.baseAddress!, into: $0.baseAddress!) }
+            }
+            let initial = fused
+            var unfused = fused
+            fused.withUnsafeMutableBufferPointer { sim.evolve($0.baseAddress!) }
+            unfused.withUnsafeMutableBufferPointer { sim.evolveUnfused($0.baseAddress!, record: nil) }
+            XCTAssertTrue(zip(fused, unfused).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary }, "\(S.self) \(scheme) packed \(packed)")
+            XCTAssertFalse(zip(fused, initial).allSatisfy { $0.real == $1.real && $0.imaginary == $1.imaginary })
+        }
+        for scheme in SpectralTimeStepper.allCases {
+            for packed in [true, false] {
+                try check(Float.self, scheme, packed: packed)
+                try check(Double.self, scheme, packed: packed)
+            }
+        }
+    }
+
+    /// The step with packed complex transforms (the layout for n ≤ 128) and with real transforms
+    /// (n > 128) is the same function: 5 steps of both from a state with a mean flow agree to
+    /// rounding, ETDRK4 and ETDRK2; the adjoint dot product holds in the real layout too.
+    func testPackedAndRealTransformLayoutsGiveTheSameStep() throws {
+        let s0 = try randomState(batch: 2, n: 16, seed: 13) + field(batch: 2, n: 16) { b, _, _ in b == 0 ? (0.4, -0.3) : (-0.2, 0.5) }
+        for scheme in SpectralTimeStepper.allCases {
+            var a = s0, b = s0
+            try simulator(substeps: 2, viscosities: [0.01, 0.03], timeStepper: scheme, packed: true).advance(&a, steps: 5)
+            try simulator(substeps: 2, viscosities: [0.01, 0.03], timeStepper: scheme, packed: false).advance(&b, steps: 5)
+            XCTAssertLessThan(a.relativeDistance(to: b), 1e-13, "\(scheme)")
+            XCTAssertGreaterThan(a.relativeDistance(to: s0), 0.01)
+            try adjointDotProduct(scheme, packed: false)
+        }
+    }
+
     func testBatchedStepEqualsPerStateStepBitForBit() throws {
         let nus = [0.01, 0.02, 0.04]
         let batched = try simulator(substeps: 2, viscosities: nus, as: Float.self)
@@ -197,8 +341,8 @@ final class KolmogorovTests: XCTestCase {
         try adjointDotProduct(.etdrk2)
     }
 
-    private func adjointDotProduct(_ scheme: SpectralTimeStepper) throws {
-        let sim = try simulator(n: 16, dt: 0.05, substeps: 2, viscosities: [0.01, 0.03], timeStepper: scheme)
+    private func adjointDotProduct(_ scheme: SpectralTimeStepper, packed: Bool? = nil) throws {
+        let sim = try simulator(n: 16, dt: 0.05, substeps: 2, viscosities: [0.01, 0.03], timeStepper: scheme, packed: packed)
         let s = try randomState(batch: 2, n: 16, seed: 5) + field(batch: 2, n: 16) { b, _, _ in b == 0 ? (0.4, -0.3) : (-0.2, 0.5) }
         let v = TestSupport.random([2, 2, 16, 16], seed: 6), w = TestSupport.random([2, 2, 16, 16], seed: 7)
         let jv = try TestSupport.jvp(sim, at: s, direction: v, epsilon: 1e-4)

@@ -18,6 +18,9 @@ public protocol FFTScalar: TensorScalar & Real {
     static func _executeR2C(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer)
     static func _executeC2R(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer)
     static func _executeR2R(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer)
+    static func _planDFT(_ rank: Int32, _ n: UnsafePointer<Int32>, _ input: UnsafeMutableRawPointer,
+                         _ output: UnsafeMutableRawPointer, _ sign: Int32, _ flags: UInt32) -> OpaquePointer?
+    static func _executeDFT(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer)
     static func _destroy(_ plan: OpaquePointer)
     static func _alignment(of pointer: UnsafeMutableRawPointer) -> Int32
     static func _malloc(_ bytes: Int) -> UnsafeMutableRawPointer?
@@ -57,6 +60,13 @@ extension Double: FFTScalar {
     }
     public static func _executeR2R(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) {
         fftw_execute_r2r(plan, input.assumingMemoryBound(to: Double.self), output.assumingMemoryBound(to: Double.self))
+    }
+    public static func _planDFT(_ rank: Int32, _ n: UnsafePointer<Int32>, _ input: UnsafeMutableRawPointer,
+                                _ output: UnsafeMutableRawPointer, _ sign: Int32, _ flags: UInt32) -> OpaquePointer? {
+        fftw_plan_dft(rank, n, input.assumingMemoryBound(to: fftw_complex.self), output.assumingMemoryBound(to: fftw_complex.self), sign, flags)
+    }
+    public static func _executeDFT(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) {
+        fftw_execute_dft(plan, input.assumingMemoryBound(to: fftw_complex.self), output.assumingMemoryBound(to: fftw_complex.self))
     }
     public static func _destroy(_ plan: OpaquePointer) { fftw_destroy_plan(plan) }
     public static func _alignment(of pointer: UnsafeMutableRawPointer) -> Int32 {
@@ -99,6 +109,13 @@ extension Float: FFTScalar {
     }
     public static func _executeR2R(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) {
         fftwf_execute_r2r(plan, input.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self))
+    }
+    public static func _planDFT(_ rank: Int32, _ n: UnsafePointer<Int32>, _ input: UnsafeMutableRawPointer,
+                                _ output: UnsafeMutableRawPointer, _ sign: Int32, _ flags: UInt32) -> OpaquePointer? {
+        fftwf_plan_dft(rank, n, input.assumingMemoryBound(to: fftwf_complex.self), output.assumingMemoryBound(to: fftwf_complex.self), sign, flags)
+    }
+    public static func _executeDFT(_ plan: OpaquePointer, _ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) {
+        fftwf_execute_dft(plan, input.assumingMemoryBound(to: fftwf_complex.self), output.assumingMemoryBound(to: fftwf_complex.self))
     }
     public static func _destroy(_ plan: OpaquePointer) { fftwf_destroy_plan(plan) }
     public static func _alignment(of pointer: UnsafeMutableRawPointer) -> Int32 {

@@ -3,9 +3,10 @@ import SOLCore
 extension KolmogorovSimulator {
     /// `J_P(s)ᵀ w` of one ``step(_:)``, exact for the discrete scheme. Every linear stage (curl,
     /// velocity from vorticity, mean-flow decay, ETDRK4 coefficients, the mean-flow translation)
-    /// is a Fourier multiplier whose transpose is the conjugate multiplier; the advection term
-    /// `N(ω) = −Dx P(uω) − Dy P(vω)` with `u = A₁ω`, `v = A₂ω` has
-    /// `dN(ω)ᵀ w = −[A₁ᵀ(ω p) + u p + A₂ᵀ(ω q) + v q]`, `p = (Dx P)ᵀ w`, `q = (Dy P)ᵀ w`. The input's
+    /// is a Fourier multiplier whose transpose is the conjugate multiplier; the advection term in
+    /// the Basdevant form `N(ω) = D_A(u² − v²) + D_B(u v)` with `u = A₁ω`, `v = A₂ω` has
+    /// `dN(ω)ᵀ w = A₁ᵀ(2u p + v q) + A₂ᵀ(u q − 2v p)`, `p = D_A w`, `q = D_B w`
+    /// (``nonlinearVJP(_:_:_:workspace:)``). The input's
     /// mean velocity `U₀` also enters through the translation `X = U₀ (1 − e^{−α dt})/α` and the
     /// stage forcing `F e^{±i k_f Y(τ)}`; their cotangents are added to the mean of the result.
     @_specialize(where Scalar == Float)
@@ -25,15 +26,10 @@ extension KolmogorovSimulator {
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
                 w.withUnsafeMutableBufferPointer { w in
                     record.withUnsafeMutableBufferPointer { rec in
-                        fft2.forward(s.baseAddress!, vs.baseAddress!)
+                        stateSpectra(s.baseAddress!, into: vs.baseAddress!)
                         readMeanVelocity(vs.baseAddress!)
                         curl(vs.baseAddress!, into: w.baseAddress!)
-                        for k in 0..<substeps {
-                            stepper.step(w.baseAddress!, record: rec.baseAddress! + k * stepper.recordCount) { x, out, stage in
-                                setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
-                                nonlinear(x, out)
-                            }
-                        }
+                        evolveUnfused(w.baseAddress!, record: rec.baseAddress!)
                     }
                 }
             }
@@ -51,10 +47,10 @@ extension KolmogorovSimulator {
                             for i in 0..<modes {
                                 let sx = ky[i] * ik2[i], sy = -kx[i] * ik2[i]
                                 // −i sx Ŵx − i sy Ŵy
-                                o[i] = C(sx * wx[i].imaginary + sy * wy[i].imaginary, -sx * wx[i].real - sy * wy[i].real)
+                                o[i] = C(sx * wx[i].im + sy * wy[i].im, -sx * wx[i].re - sy * wy[i].re)
                             }
-                            wx[0] = C(wx[0].real * meanDecay, wx[0].imaginary * meanDecay)
-                            wy[0] = C(wy[0].real * meanDecay, wy[0].imaginary * meanDecay)
+                            wx[0] = C(wx[0].re * meanDecay, wx[0].im * meanDecay)
+                            wy[0] = C(wy[0].re * meanDecay, wy[0].im * meanDecay)
                         }
                         // Transpose of the translation ω̂ = S(X) ω̃, and the cotangent of X = U₀·g(dt).
                         let g = displacement(time: dt)
@@ -76,11 +72,11 @@ extension KolmogorovSimulator {
                             let sx = vsp + 2 * b * modes, sy = sx + modes, o = wp + b * modes
                             let mx = sx[0], my = sy[0]
                             for i in 0..<modes {
-                                sx[i] = C(-ky[i] * o[i].imaginary, ky[i] * o[i].real)
-                                sy[i] = C(kx[i] * o[i].imaginary, -kx[i] * o[i].real)
+                                sx[i] = C(-ky[i] * o[i].im, ky[i] * o[i].re)
+                                sy[i] = C(kx[i] * o[i].im, -kx[i] * o[i].re)
                             }
-                            sx[0] = C(sx[0].real + mx.real + Scalar(meanBar[b].x), sx[0].imaginary + mx.imaginary)
-                            sy[0] = C(sy[0].real + my.real + Scalar(meanBar[b].y), sy[0].imaginary + my.imaginary)
+                            sx[0] = C(sx[0].re + mx.re + Scalar(meanBar[b].x), sx[0].im + mx.im)
+                            sy[0] = C(sy[0].re + my.re + Scalar(meanBar[b].y), sy[0].im + my.im)
                         }
                     } } }
                     fft2.inverse(vsp, r.baseAddress!)
@@ -92,64 +88,59 @@ extension KolmogorovSimulator {
     }
 
     struct VJPWorkspace {
-        var three: [C], two: [C], realThree: [Scalar], realTwo: [Scalar], products: [Scalar]
+        /// Spectra `[û, v̂, p̂, q̂]` then `[â, b̂]`; real fields `[u, v, p, q]`, then `a, b` over `u, v`.
+        var spectra: [C], real: [Scalar]
         init(count: Int, real: Int) {
-            three = [C](repeating: .zero, count: 3 * count)
-            two = [C](repeating: .zero, count: 2 * count)
-            realThree = [Scalar](repeating: 0, count: 3 * real)
-            realTwo = [Scalar](repeating: 0, count: 2 * real)
-            products = [Scalar](repeating: 0, count: 3 * real)
+            spectra = [C](repeating: .zero, count: 4 * count)
+            self.real = [Scalar](repeating: 0, count: 4 * real)
         }
     }
 
-    /// `dN(x̂)ᵀ ŵ` in the transform representation (see ``stepVJP(at:cotangent:)``).
+    /// `dN(x̂)ᵀ ŵ` of the Basdevant form ``nonlinear(_:_:)`` in the transform representation.
+    /// With `N = D_A(u² − v²) + D_B(u v)` (`D_A`, `D_B` the real, even, hence symmetric
+    /// multipliers `−k_x k_y P` and `(k_x² − k_y²) P`) and `u = A₁ω`, `v = A₂ω`:
+    ///
+    ///     dN(ω)ᵀ w = A₁ᵀ(2u p + v q) + A₂ᵀ(u q − 2v p),   p = D_A w,   q = D_B w,
+    ///
+    /// 4 inverse (`u`, `v`, `p`, `q`) and 2 forward transforms.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func nonlinearVJP(_ x: UnsafePointer<C>, _ wbar: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>,
                       workspace ws: inout VJPWorkspace) {
         let count = batchSize * modes, total = batchSize * n * n
-        ws.three.withUnsafeMutableBufferPointer { t in ws.realThree.withUnsafeMutableBufferPointer { r in
-        ws.two.withUnsafeMutableBufferPointer { p in ws.realTwo.withUnsafeMutableBufferPointer { q in
-        ws.products.withUnsafeMutableBufferPointer { prod in
-        kx.withUnsafeBufferPointer { kx in ky.withUnsafeBufferPointer { ky in inverseK2.withUnsafeBufferPointer { ik2 in
-        maskScaled.withUnsafeBufferPointer { mask in
-            let u = t.baseAddress!, v = u + count, w = u + 2 * count
-            let pp = p.baseAddress!, qq = pp + count
+        let cxy = productXY.pointer, cuv = productUV.pointer
+        ws.spectra.withUnsafeMutableBufferPointer { t in ws.real.withUnsafeMutableBufferPointer { r in
+        sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
+            let u = t.baseAddress!, v = u + count, p = u + 2 * count, q = u + 3 * count
             for b in 0..<batchSize {
                 for i in 0..<modes {
                     let j = b * modes + i
-                    let z = x[j], sx = ky[i] * ik2[i], sy = -kx[i] * ik2[i]
-                    u[j] = C(-sx * z.imaginary, sx * z.real)
-                    v[j] = C(-sy * z.imaginary, sy * z.real)
-                    w[j] = z
-                    // p = −i kx m ŵ, q = −i ky m ŵ (scaled by 1/n⁴ through the mask)
+                    let z = x[j], sx = sxs[i], sy = sys[i]
+                    u[j] = C(-sx * z.im, sx * z.re)
+                    v[j] = C(-sy * z.im, sy * z.re)
+                    // p̂ = D_A ŵ, q̂ = D_B ŵ (scaled by 1/n⁴ through the multipliers)
                     let y = wbar[j]
-                    pp[j] = C(kx[i] * mask[i] * y.imaginary, -kx[i] * mask[i] * y.real)
-                    qq[j] = C(ky[i] * mask[i] * y.imaginary, -ky[i] * mask[i] * y.real)
+                    p[j] = C(cxy[i] * y.re, cxy[i] * y.im)
+                    q[j] = C(cuv[i] * y.re, cuv[i] * y.im)
                 }
             }
-            fft3.inverse(u, r.baseAddress!)
-            fft2.inverse(pp, q.baseAddress!)
-            let ur = r.baseAddress!, vr = ur + total, wr = ur + 2 * total
-            let pr = q.baseAddress!, qr = pr + total
-            let p1 = prod.baseAddress!, p2 = p1 + total, p3 = p1 + 2 * total
+            let ur = r.baseAddress!, vr = ur + total, pr = ur + 2 * total, qr = ur + 3 * total
+            fft2.inverse(u, ur)
+            fft2.inverse(p, pr)
             for i in 0..<total {
-                p1[i] = wr[i] * pr[i]
-                p2[i] = wr[i] * qr[i]
-                p3[i] = ur[i] * pr[i] + vr[i] * qr[i]
+                let a = ur[i], c = vr[i], pp = pr[i], qq = qr[i]
+                ur[i] = 2 * a * pp + c * qq
+                vr[i] = a * qq - 2 * c * pp
             }
-            fft3.forward(p1, u)
-            let s1 = u, s2 = v, s3 = w
+            fft2.forward(ur, u)
             for b in 0..<batchSize {
                 for i in 0..<modes {
                     let j = b * modes + i
-                    let sx = ky[i] * ik2[i], sy = -kx[i] * ik2[i]
-                    // −[(−i sx) S1 + (−i sy) S2 + S3]
-                    let re = sx * s1[j].imaginary + sy * s2[j].imaginary + s3[j].real
-                    let im = -sx * s1[j].real - sy * s2[j].real + s3[j].imaginary
-                    out[j] = C(-re, -im)
+                    let sx = sxs[i], sy = sys[i]
+                    // A₁ᵀ â + A₂ᵀ b̂ = −i sx â − i sy b̂
+                    out[j] = C(sx * u[j].im + sy * v[j].im, -sx * u[j].re - sy * v[j].re)
                 }
             }
-        } } } } } } } } }
+        } } } }
     }
 }

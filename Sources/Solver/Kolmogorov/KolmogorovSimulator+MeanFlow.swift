@@ -16,20 +16,31 @@ extension KolmogorovSimulator {
     func readMeanVelocity(_ vs: UnsafePointer<C>) {
         let points = Double(n * n)
         for b in 0..<batchSize {
-            meanVelocity[b] = (Double(vs[2 * b * modes].real) / points, Double(vs[(2 * b + 1) * modes].real) / points)
+            meanVelocity[b] = (Double(vs[2 * b * modes].re) / points, Double(vs[(2 * b + 1) * modes].re) / points)
         }
     }
 
     /// Sets ``stageForcing`` to the forcing at time `τ` after the start of the step, in each
     /// item's frame moving with its mean flow: the entries `κy = ±m` become `F e^{±i k_f Y(τ)}`.
     func setStageForcing(time tau: Double) {
-        guard let (plus, minus) = forcingEntries else { return }
+        guard forcingEntries != nil else { return }
         let g = displacement(time: tau)
         for b in 0..<batchSize {
             let theta = forcingWavenumber * meanVelocity[b].y * g, f = forcingCoefficient[b]
             let c = f * cos(theta), s = f * sin(theta)
-            stageForcing[b * modes + plus] = C(Scalar(c), Scalar(s))
-            stageForcing[b * modes + minus] = C(Scalar(c), Scalar(-s))
+            stageForcing[2 * b] = C(Scalar(c), Scalar(s))
+            stageForcing[2 * b + 1] = C(Scalar(c), Scalar(-s))
+        }
+    }
+
+    /// Adds ``stageForcing`` to the spectra `out` (`[B, modes]`) at the forcing entries.
+    func addStageForcing(_ out: UnsafeMutablePointer<C>) {
+        guard let (plus, minus) = forcingEntries else { return }
+        for b in 0..<batchSize {
+            let p = out + b * modes + plus, q = out + b * modes + minus
+            let fp = stageForcing[2 * b], fm = stageForcing[2 * b + 1]
+            p.pointee = C(p.pointee.re + fp.re, p.pointee.im + fp.im)
+            q.pointee = C(q.pointee.re + fm.re, q.pointee.im + fm.im)
         }
     }
 
@@ -67,8 +78,8 @@ extension KolmogorovSimulator {
                 for m in 0..<half {
                     var f = cy[j] * cx[m]
                     if inverse { f = f.conjugate }
-                    let z = o[j * half + m], re = Double(z.real), im = Double(z.imaginary)
-                    o[j * half + m] = C(Scalar(f.real * re - f.imaginary * im), Scalar(f.real * im + f.imaginary * re))
+                    let z = o[j * half + m], re = Double(z.re), im = Double(z.im)
+                    o[j * half + m] = C(Scalar(f.re * re - f.im * im), Scalar(f.re * im + f.im * re))
                 }
             }
         }
@@ -86,12 +97,12 @@ extension KolmogorovSimulator {
             for j in 0..<n {
                 for m in 0..<half {
                     let i = b * modes + j * half + m
-                    let z = Complex(Double(wTilde[i].real), Double(wTilde[i].imaginary))
-                    let y = Complex(Double(wbar[i].real), Double(wbar[i].imaginary))
+                    let z = Complex(Double(wTilde[i].re), Double(wTilde[i].im))
+                    let y = Complex(Double(wbar[i].re), Double(wbar[i].im))
                     let weight = m == 0 || 2 * m == n ? 1.0 : 2.0
                     let ax = cy[j] * dx[m] * z, ay = dy[j] * cx[m] * z
-                    sx += weight * (y.real * ax.real + y.imaginary * ax.imaginary)
-                    sy += weight * (y.real * ay.real + y.imaginary * ay.imaginary)
+                    sx += weight * (y.re * ax.re + y.im * ax.im)
+                    sy += weight * (y.re * ay.re + y.im * ay.im)
                 }
             }
             return (sx / points, sy / points)
@@ -108,8 +119,8 @@ extension KolmogorovSimulator {
             // ∂/∂Y of F e^{±iθ}: ±i k_f F e^{±iθ}
             let dp = Complex(-f * sin(theta), f * cos(theta)), dm = Complex(-f * sin(theta), -f * cos(theta))
             let p = nbar[b * modes + plus], q = nbar[b * modes + minus]
-            let s = Double(p.real) * dp.real + Double(p.imaginary) * dp.imaginary
-                + Double(q.real) * dm.real + Double(q.imaginary) * dm.imaginary
+            let s = Double(p.re) * dp.re + Double(p.im) * dp.im
+                + Double(q.re) * dm.re + Double(q.im) * dm.im
             bar[b].y += s / points * g
         }
     }
@@ -121,7 +132,7 @@ extension KolmogorovSimulator {
                 let u = Scalar(meanVelocity[b].x), v = Scalar(meanVelocity[b].y)
                 for i in 0..<modes {
                     let j = b * modes + i, a = kx[i] * u + ky[i] * v
-                    out[j] = C(out[j].real + a * w[j].imaginary, out[j].imaginary - a * w[j].real)
+                    out[j] = C(out[j].re + a * w[j].im, out[j].im - a * w[j].re)
                 }
             }
         } }

@@ -7,9 +7,9 @@ import SOLCore
 ///     ∂ω/∂t + ∇·(u ω) = ν Δω − α ω − A k_f cos(k_f y),   u = (∂ψ/∂y, −∂ψ/∂x),   −Δψ = ω,
 ///
 /// the curl of the momentum equation with body force `(A sin(k_f y), 0)` and linear drag `α`.
-/// The advection term is evaluated in conservative form with the 2/3 rule; ETDRK4 (``ETDRK4``, or
-/// ``ETDRK2`` when chosen) integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per
-/// ``step(_:)``.
+/// The advection term is evaluated in the Basdevant form (products `u² − v²` and `u v`, see
+/// ``nonlinear(_:_:)``) with the 2/3 rule; ETDRK4 (``ETDRK4``, or ``ETDRK2`` when chosen)
+/// integrates `−ν|k|² − α` exactly; `substeps` steps of `dt/substeps` per ``step(_:)``.
 ///
 /// **State channels**: velocity `[vx, vy]`, shape `[B, 2, H, W]` (x along W, y along H). Why
 /// velocity and not vorticity: the corrector and the MAE work on velocity, like the wake flow,
@@ -53,7 +53,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     /// Complex entries of one half spectrum (`n × (n/2 + 1)`).
     public let modes: Int
 
-    let fft1: RealFFT<Scalar>, fft2: RealFFT<Scalar>, fft3: RealFFT<Scalar>
+    let fft1: RealFFT<Scalar>, fft2: RealFFT<Scalar>
     let stepper: any ExponentialIntegrator<Scalar>
     /// The time stepper (``SpectralTimeStepper``: ETDRK4 unless chosen otherwise).
     public let timeStepper: SpectralTimeStepper
@@ -61,10 +61,9 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let kx: [Scalar], ky: [Scalar], inverseK2: [Scalar]
     /// Velocity-from-vorticity multipliers: `v̂x = i·sx·ω̂`, `v̂y = i·sy·ω̂` with `sx = k_y/|k|²`, `sy = −k_x/|k|²`.
     let sxs: [Scalar], sys: [Scalar]
-    /// `k_x·mask/n⁴`, `k_y·mask/n⁴` (the dealiased, normalised derivative of the products).
-    let kxm: [Scalar], kym: [Scalar]
-    /// Dealiasing mask divided by `(n²)²`, per entry.
-    let maskScaled: [Scalar]
+    /// Basdevant multipliers of the products: `−k_x k_y·mask/n⁴` on `F[u² − v²]` and
+    /// `(k_x² − k_y²)·mask/n⁴` on `F[u v]` (the dealiased, normalised second derivatives).
+    let productXY: Buffer<Scalar>, productUV: Buffer<Scalar>
     /// Forcing coefficient `−A k_f n²/2` per batch item: the unnormalised transform of
     /// `−A k_f cos(k_f y)` at the entries `(κy = ±forcingMode, κx = 0)` (0 without forcing).
     let forcingCoefficient: [Double]
@@ -77,9 +76,25 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     let waveX: [Double], waveY: [Double]
     let meanDecay: Scalar
     let lock = NSLock()
-    var velocitySpectrum: [C], vorticity: [C], three: [C], two: [C], realThree: [Scalar], realTwo: [Scalar]
-    /// Forcing spectrum of the stage being evaluated, per batch item (`[B, modes]`), in the
-    /// unnormalised transform representation and in the frame moving with the item's mean flow.
+    var velocitySpectrum: [C], vorticity: [C]
+    /// Workspace of ``nonlinear(_:_:)``: the spectra `[û (all items), v̂ (all items)]`, then the
+    /// spectra of the products; the real fields `u, v`, then the products `u² − v²`, `u v`.
+    let pairSpectra: Buffer<C>, pairReal: Buffer<Scalar>
+    /// The complex transform of the packed pairs (`u + i v`, `(u² − v²) + i u v`, one `n × n`
+    /// complex field per item), or nil when the pairs are transformed as 2 real fields each way
+    /// (``packs(n:)``).
+    let complexFFT: ComplexFFT<Scalar>?
+    /// Packed workspace (`[B, n, n]` each, empty without packing): the velocity spectra
+    /// `û + i v̂` on the full grid, the products' spectra, and the real-space pairs.
+    let packedVelocity: AlignedComplexBuffer<Scalar>, packedProducts: AlignedComplexBuffer<Scalar>, packedReal: AlignedComplexBuffer<Scalar>
+    /// Full-grid multipliers of the packed velocity spectra, `Ẑ = (packedRe + i packedIm) ω̂`:
+    /// `−s_y` and `s_x` on `[n, n]`.
+    let packedRe: Buffer<Scalar>, packedIm: Buffer<Scalar>
+    /// Half the Basdevant multipliers (``productXY``, ``productUV``), for unpacking.
+    let halfXY: Buffer<Scalar>, halfUV: Buffer<Scalar>
+    /// Forcing of the stage being evaluated at the entries ``forcingEntries`` (`plus`, `minus`)
+    /// of each batch item (`[B, 2]`; every other entry is 0), in the unnormalised transform
+    /// representation and in the frame moving with the item's mean flow.
     var stageForcing: [C]
     /// Mean velocity `U₀` of each batch item at the start of the current step.
     var meanVelocity: [(x: Double, y: Double)]
@@ -94,8 +109,23 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
     ///   - forcingAmplitude: forcing amplitude `A`.
     ///   - parameters: one per batch item, each with `viscosity` (ν > 0) and optionally `forcing`.
     ///   - timeStepper: ETDRK4 (default) or ETDRK2.
-    public init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
-                forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper = .etdrk4) throws {
+    public convenience init(n: Int, length: Double, dt: Double, substeps: Int = 1, drag: Double, forcingMode: Int,
+                            forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper = .etdrk4) throws {
+        try self.init(n: n, length: length, dt: dt, substeps: substeps, drag: drag, forcingMode: forcingMode,
+                      forcingAmplitude: forcingAmplitude, parameters: parameters, timeStepper: timeStepper, packed: Self.packs(n: n))
+    }
+
+    /// Whether the nonlinear term transforms its pairs of real fields packed as one complex field
+    /// (`n ≤ 128`). Why by size: with Debian's FFTW (scalar real-data codelets, AVX complex ones)
+    /// one complex `n × n` transform took 0.25–0.3 of the time of 2 real ones at 64² and 128², but
+    /// FFTW_ESTIMATE's complex plan at 256² (strided column passes) 4× more (benchmarks/README.md).
+    /// A fixed rule, not a timing: the bits must not depend on the machine's load.
+    public static func packs(n: Int) -> Bool { n <= 128 }
+
+    /// ``init(n:length:dt:substeps:drag:forcingMode:forcingAmplitude:parameters:timeStepper:)`` with
+    /// the transform layout chosen (tests run both).
+    init(n: Int, length: Double, dt: Double, substeps: Int, drag: Double, forcingMode: Int,
+         forcingAmplitude: Double, parameters: [SimulationParameters], timeStepper: SpectralTimeStepper, packed: Bool) throws {
         precondition(n >= 4 && n % 2 == 0 && dt > 0 && substeps >= 1 && !parameters.isEmpty,
                      "KolmogorovSimulator: invalid n \(n), dt \(dt), substeps \(substeps) or empty batch")
         self.n = n
@@ -111,11 +141,10 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         let batch = parameters.count
         fft1 = try RealFFT<Scalar>.shared(shape: [n, n], batch: batch)
         fft2 = try RealFFT<Scalar>.shared(shape: [n, n], batch: 2 * batch)
-        fft3 = try RealFFT<Scalar>.shared(shape: [n, n], batch: 3 * batch)
         let kxFull = Wavenumbers.full(n: n, length: length, count: half), kyFull = Wavenumbers.full(n: n, length: length)
         let kxD = Wavenumbers.derivative(n: n, length: length, count: half), kyD = Wavenumbers.derivative(n: n, length: length)
         let mx = Wavenumbers.dealiasMask(n: n, count: half), my = Wavenumbers.dealiasMask(n: n)
-        var kx = [Scalar](), ky = [Scalar](), ik2 = [Scalar](), mask = [Scalar](), k2 = [Double]()
+        var kx = [Scalar](), ky = [Scalar](), ik2 = [Scalar](), k2 = [Double]()
         let points = Double(n * n)
         for j in 0..<n {
             for m in 0..<half {
@@ -123,14 +152,48 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let kk = kxFull[m] * kxFull[m] + kyFull[j] * kyFull[j]
                 k2.append(kk)
                 ik2.append(kk == 0 ? 0 : Scalar(1 / kk))
-                mask.append(Scalar(mx[m] * my[j] / (points * points)))
             }
         }
-        (self.kx, self.ky, inverseK2, maskScaled) = (kx, ky, ik2, mask)
+        (self.kx, self.ky, inverseK2) = (kx, ky, ik2)
         sxs = (0..<modes).map { ky[$0] * ik2[$0] }
         sys = (0..<modes).map { -kx[$0] * ik2[$0] }
-        kxm = (0..<modes).map { kx[$0] * mask[$0] }
-        kym = (0..<modes).map { ky[$0] * mask[$0] }
+        let productXY = Buffer<Scalar>(count: modes, zero: 0), productUV = Buffer<Scalar>(count: modes, zero: 0)
+        for j in 0..<n {
+            for m in 0..<half {
+                let i = j * half + m, scaled = mx[m] * my[j] / (points * points)
+                productXY.pointer[i] = Scalar(-kxD[m] * kyD[j] * scaled)
+                productUV.pointer[i] = Scalar((kxD[m] * kxD[m] - kyD[j] * kyD[j]) * scaled)
+            }
+        }
+        (self.productXY, self.productUV) = (productXY, productUV)
+        let halfXY = Buffer<Scalar>(count: modes, zero: 0), halfUV = Buffer<Scalar>(count: modes, zero: 0)
+        for j in 0..<n {
+            for m in 0..<half {
+                let i = j * half + m, scaled = mx[m] * my[j] / (points * points) / 2
+                halfXY.pointer[i] = Scalar(-kxD[m] * kyD[j] * scaled)
+                halfUV.pointer[i] = Scalar((kxD[m] * kxD[m] - kyD[j] * kyD[j]) * scaled)
+            }
+        }
+        (self.halfXY, self.halfUV) = (halfXY, halfUV)
+        let fullCount = packed ? n * n : 0
+        let packedRe = Buffer<Scalar>(count: fullCount, zero: 0), packedIm = Buffer<Scalar>(count: fullCount, zero: 0)
+        if packed {
+            let kxAll = Wavenumbers.derivative(n: n, length: length), kxFullAll = Wavenumbers.full(n: n, length: length)
+            for j in 0..<n {
+                for m in 0..<n {
+                    let kk = kxFullAll[m] * kxFullAll[m] + kyFull[j] * kyFull[j]
+                    let inverse: Scalar = kk == 0 ? 0 : Scalar(1 / kk)
+                    // the half-spectrum multipliers' rounding: s_x = k_y·(1/|k|²), s_y = −k_x·(1/|k|²) in Scalar
+                    packedRe.pointer[j * n + m] = Scalar(kxAll[m]) * inverse
+                    packedIm.pointer[j * n + m] = Scalar(kyD[j]) * inverse
+                }
+            }
+        }
+        (self.packedRe, self.packedIm) = (packedRe, packedIm)
+        complexFFT = packed ? try ComplexFFT<Scalar>.shared(shape: [n, n], batch: batch) : nil
+        packedVelocity = AlignedComplexBuffer(count: batch * fullCount)
+        packedProducts = AlignedComplexBuffer(count: batch * fullCount)
+        packedReal = AlignedComplexBuffer(count: batch * fullCount)
         var linear: [Double] = []
         var coefficients: [Double] = []
         let kf = 2 * Double.pi * Double(forcingMode) / length
@@ -147,17 +210,15 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         forcingWavenumber = kf
         waveX = kxFull
         waveY = kyFull
-        stageForcing = [C](repeating: .zero, count: batch * modes)
+        stageForcing = [C](repeating: .zero, count: 2 * batch)
         meanVelocity = Array(repeating: (0, 0), count: batch)
         self.timeStepper = timeStepper
         stepper = timeStepper.make(linear: linear, h: dt / Double(substeps), as: Scalar.self)
         meanDecay = Scalar(Foundation.exp(-drag * dt))
         velocitySpectrum = [C](repeating: .zero, count: 2 * batch * modes)
         vorticity = [C](repeating: .zero, count: batch * modes)
-        three = [C](repeating: .zero, count: 3 * batch * modes)
-        two = [C](repeating: .zero, count: 2 * batch * modes)
-        realThree = [Scalar](repeating: 0, count: 3 * batch * n * n)
-        realTwo = [Scalar](repeating: 0, count: 2 * batch * n * n)
+        pairSpectra = Buffer<C>(count: 2 * batch * modes, zero: .zero)
+        pairReal = Buffer<Scalar>(count: 2 * batch * n * n, zero: 0)
     }
 
     @_specialize(where Scalar == Float)
@@ -168,19 +229,13 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
         states.withUnsafeMutableBufferPointer { s in
             velocitySpectrum.withUnsafeMutableBufferPointer { vs in
                 vorticity.withUnsafeMutableBufferPointer { w in
-                    fft2.forward(s.baseAddress!, vs.baseAddress!)
+                    stateSpectra(s.baseAddress!, into: vs.baseAddress!)
                     readMeanVelocity(vs.baseAddress!)
                     curl(vs.baseAddress!, into: w.baseAddress!)
-                    let h = dt / Double(substeps)
-                    for k in 0..<substeps {
-                        stepper.step(w.baseAddress!, record: nil) { x, out, stage in
-                            setStageForcing(time: (Double(k) + stepper.stageOffset(stage)) * h)
-                            nonlinear(x, out)
-                        }
-                    }
+                    evolve(w.baseAddress!)
                     translate(w.baseAddress!, inverse: false)
                     velocity(from: w.baseAddress!, into: vs.baseAddress!, meanFactor: meanDecay)
-                    fft2.inverse(vs.baseAddress!, s.baseAddress!)
+                    stateFromSpectra(vs.baseAddress!, into: s.baseAddress!)
                 }
             }
         }
@@ -201,7 +256,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
 
     /// The explicit term `N(ω) = −∇·(u ω) + f` in real space, for tests and diagnostics: velocity
     /// states `[B, 2, n, n]` in, `[B, 1, n, n]` out. `u = u_ψ + U` includes the mean flow `U`;
-    /// the product `u_ψ ω` is dealiased, the linear term `−U·∇ω` is exact.
+    /// the advection by `u_ψ` is dealiased (Basdevant form), the linear term `−U·∇ω` is exact.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func nonlinearTerm(_ states: Tensor<Scalar>) throws -> Tensor<Scalar> {
@@ -232,7 +287,7 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let vx = vs + 2 * b * modes, vy = vx + modes, o = w + b * modes
                 for i in 0..<modes {
                     // i·kx·vy − i·ky·vx
-                    o[i] = C(-kx[i] * vy[i].imaginary + ky[i] * vx[i].imaginary, kx[i] * vy[i].real - ky[i] * vx[i].real)
+                    o[i] = C(-kx[i] * vy[i].im + ky[i] * vx[i].im, kx[i] * vy[i].re - ky[i] * vx[i].re)
                 }
             }
         } }
@@ -251,54 +306,35 @@ public final class KolmogorovSimulator<Scalar: FFTScalar>: DifferentiableSimulat
                 let meanX = vx[0], meanY = vy[0]
                 for i in 0..<modes {
                     let sx = ky[i] * ik2[i] * scale, sy = -kx[i] * ik2[i] * scale
-                    vx[i] = C(-sx * o[i].imaginary, sx * o[i].real)
-                    vy[i] = C(-sy * o[i].imaginary, sy * o[i].real)
+                    vx[i] = C(-sx * o[i].im, sx * o[i].re)
+                    vy[i] = C(-sy * o[i].im, sy * o[i].re)
                 }
                 let f = meanFactor * scale
-                vx[0] = C(meanX.real * f, meanX.imaginary * f)
-                vy[0] = C(meanY.real * f, meanY.imaginary * f)
+                vx[0] = C(meanX.re * f, meanX.im * f)
+                vy[0] = C(meanY.re * f, meanY.im * f)
             }
         } } }
     }
 
-    /// `N̂(ω̂) = −i k_x P F[u ω] − i k_y P F[v ω] + f̂` with the stage forcing ``stageForcing``
-    /// (3 batched inverse, 2 batched forward transforms).
+    /// The explicit term in the Basdevant form (Basdevant, J. Comput. Phys. 50, 1983): for a
+    /// divergence-free `u = (u, v)` with `ω = ∂x v − ∂y u`,
+    ///
+    ///     u ω = ∂x(u v) + ½ ∂y(v² − u²),   v ω = ½ ∂x(v² − u²) − ∂y(u v),
+    ///     −∇·(u ω) = ∂x∂y(u² − v²) + (∂y² − ∂x²)(u v),
+    ///
+    /// so `N̂(ω̂) = −k_x k_y P F[u² − v²] + (k_x² − k_y²) P F[u v] + f̂` with the stage forcing
+    /// ``stageForcing``: 2 inverse (`u`, `v`) and 2 forward real transforms (the products) per
+    /// evaluation instead of the conservative form's 3 + 2 (`u`, `v`, `ω`; `u ω`, `v ω`) — or,
+    /// packed (``packs(n:)``), one complex transform each way. `u = u_ψ` is the stream-function velocity (the mean flow acts through the moving
+    /// frame). Same 2/3-rule mask `P` on the products' spectra; the two forms agree to rounding on
+    /// a vorticity whose modes are all dealiased (`3|κ| < n`), and differ otherwise only in how the
+    /// undealiased input modes alias (`testBasdevantFormEqualsTheConservativeForm`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func nonlinear(_ x: UnsafePointer<C>, _ out: UnsafeMutablePointer<C>) {
-        let count = batchSize * modes, total = batchSize * n * n
-        three.withUnsafeMutableBufferPointer { t in realThree.withUnsafeMutableBufferPointer { r in
-        two.withUnsafeMutableBufferPointer { p in realTwo.withUnsafeMutableBufferPointer { q in
-        sxs.withUnsafeBufferPointer { sxs in sys.withUnsafeBufferPointer { sys in
-        kxm.withUnsafeBufferPointer { kxm in kym.withUnsafeBufferPointer { kym in stageForcing.withUnsafeBufferPointer { f in
-            let u = t.baseAddress!, v = u + count, w = u + 2 * count
-            for b in 0..<batchSize {
-                let xb = x + b * modes, ub = u + b * modes, vb = v + b * modes
-                for i in 0..<modes {
-                    let z = xb[i], sx = sxs[i], sy = sys[i]
-                    ub[i] = C(-sx * z.imaginary, sx * z.real)
-                    vb[i] = C(-sy * z.imaginary, sy * z.real)
-                }
-            }
-            w.update(from: x, count: count)
-            fft3.inverse(u, r.baseAddress!)
-            let ur = r.baseAddress!, vr = ur + total, wr = ur + 2 * total
-            let pu = q.baseAddress!, pv = pu + total
-            for i in 0..<total {
-                pu[i] = ur[i] * wr[i]
-                pv[i] = vr[i] * wr[i]
-            }
-            fft2.forward(pu, p.baseAddress!)
-            let su = p.baseAddress!, sv = su + count
-            for b in 0..<batchSize {
-                let o = b * modes
-                for i in 0..<modes {
-                    let j = o + i
-                    // −i (kx su + ky sv) · mask / n⁴ + f
-                    let re = kxm[i] * su[j].real + kym[i] * sv[j].real, im = kxm[i] * su[j].imaginary + kym[i] * sv[j].imaginary
-                    out[j] = C(im + f[j].real, -re + f[j].imaginary)
-                }
-            }
-        } } } } } } } } }
+        velocitySpectra(of: x)
+        productSpectra()
+        forEachEntry { j, _, _, z in out[j] = z }
+        addStageForcing(out)
     }
 }

@@ -37,8 +37,8 @@ public final class ETDRK2<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked 
                 for root in roots {
                     let r = Complex<Double>(hl) + root
                     let er = Complex.exp(r)
-                    s1 += ((er - 1) / r).real
-                    s2 += ((er - 1 - r) / (r * r)).real
+                    s1 += ((er - 1) / r).re
+                    s2 += ((er - 1 - r) / (r * r)).re
                 }
                 c = (Foundation.exp(hl), h * s1 / Double(m), h * s2 / Double(m))
                 cache[l] = c
@@ -67,11 +67,11 @@ public final class ETDRK2<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked 
         if let record { record.update(from: v, count: n) }
         nonlinear(v, nv, 0)
         for i in 0..<n {
-            a[i] = C(e[i] * v[i].real + q[i] * nv[i].real, e[i] * v[i].imaginary + q[i] * nv[i].imaginary)
+            a[i] = C(e[i] * v[i].re + q[i] * nv[i].re, e[i] * v[i].im + q[i] * nv[i].im)
         }
         nonlinear(a, na, 1)
         for i in 0..<n {
-            v[i] = C(a[i].real + p[i] * (na[i].real - nv[i].real), a[i].imaginary + p[i] * (na[i].imaginary - nv[i].imaginary))
+            v[i] = C(a[i].re + p[i] * (na[i].re - nv[i].re), a[i].im + p[i] * (na[i].im - nv[i].im))
         }
         if let record { (record + n).update(from: a, count: n) }
     }
@@ -84,15 +84,15 @@ public final class ETDRK2<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked 
         let bv = self.bv.pointer, ba = self.ba.pointer, bn = self.bn.pointer, s = self.scratch.pointer
         let v = record, a = record + n
         // out = a + P N(a) − P N(v): ā = w, n̄a = P w, n̄v = −P w.
-        for i in 0..<n { bn[i] = C(p[i] * w[i].real, p[i] * w[i].imaginary) }
+        for i in 0..<n { bn[i] = C(p[i] * w[i].re, p[i] * w[i].im) }
         nonlinearVJP(a, bn, s, 1)
         for i in 0..<n {
-            ba[i] = C(w[i].real + s[i].real, w[i].imaginary + s[i].imaginary)
+            ba[i] = C(w[i].re + s[i].re, w[i].im + s[i].im)
             // a = E v + Q N(v): v̄ = E ā, n̄v = Q ā − P w.
-            bv[i] = C(e[i] * ba[i].real, e[i] * ba[i].imaginary)
-            bn[i] = C(q[i] * ba[i].real - p[i] * w[i].real, q[i] * ba[i].imaginary - p[i] * w[i].imaginary)
+            bv[i] = C(e[i] * ba[i].re, e[i] * ba[i].im)
+            bn[i] = C(q[i] * ba[i].re - p[i] * w[i].re, q[i] * ba[i].im - p[i] * w[i].im)
         }
         nonlinearVJP(v, bn, s, 0)
-        for i in 0..<n { w[i] = C(bv[i].real + s[i].real, bv[i].imaginary + s[i].imaginary) }
+        for i in 0..<n { w[i] = C(bv[i].re + s[i].re, bv[i].im + s[i].im) }
     }
 }

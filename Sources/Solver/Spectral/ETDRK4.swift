@@ -53,10 +53,10 @@ public final class ETDRK4<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked 
                 let r = Complex<Double>(hl) + root
                 let er = Complex.exp(r), er2 = Complex.exp(r / 2)
                 let r2 = r * r, r3 = r2 * r
-                sq += ((er2 - 1) / r).real
-                s1 += ((-4 - r + er * (4 - 3 * r + r2)) / r3).real
-                s2 += ((2 + r + er * (r - 2)) / r3).real
-                s3 += ((-4 - 3 * r - r2 + er * (4 - r)) / r3).real
+                sq += ((er2 - 1) / r).re
+                s1 += ((-4 - r + er * (4 - 3 * r + r2)) / r3).re
+                s2 += ((2 + r + er * (r - 2)) / r3).re
+                s3 += ((-4 - 3 * r - r2 + er * (4 - r)) / r3).re
             }
             let md = Double(m)
             let c = (Foundation.exp(hl), Foundation.exp(hl / 2), h * sq / md, h * s1 / md, h * s2 / md, h * s3 / md)
@@ -106,14 +106,14 @@ public final class ETDRK4<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked 
         for i in 0..<n { b[i] = Self.lin(e2[i], v[i], q[i], na[i]) }
         nonlinear(b, nb, 2)
         for i in 0..<n {
-            let t = C(2 * nb[i].real - nv[i].real, 2 * nb[i].imaginary - nv[i].imaginary)
+            let t = C(2 * nb[i].re - nv[i].re, 2 * nb[i].im - nv[i].im)
             c[i] = Self.lin(e2[i], a[i], q[i], t)
         }
         nonlinear(c, nc, 3)
         for i in 0..<n {
-            let s = C(na[i].real + nb[i].real, na[i].imaginary + nb[i].imaginary)
-            let re = e[i] * v[i].real + f1[i] * nv[i].real + 2 * f2[i] * s.real + f3[i] * nc[i].real
-            let im = e[i] * v[i].imaginary + f1[i] * nv[i].imaginary + 2 * f2[i] * s.imaginary + f3[i] * nc[i].imaginary
+            let s = C(na[i].re + nb[i].re, na[i].im + nb[i].im)
+            let re = e[i] * v[i].re + f1[i] * nv[i].re + 2 * f2[i] * s.re + f3[i] * nc[i].re
+            let im = e[i] * v[i].im + f1[i] * nv[i].im + 2 * f2[i] * s.im + f3[i] * nc[i].im
             v[i] = C(re, im)
         }
         if let record {
@@ -167,8 +167,8 @@ public final class ETDRK4<Scalar: FFTScalar>: ExponentialIntegrator, @unchecked 
     }
 
     @inline(__always) static func lin(_ s: Scalar, _ x: C, _ t: Scalar, _ y: C) -> C {
-        C(s * x.real + t * y.real, s * x.imaginary + t * y.imaginary)
+        C(s * x.re + t * y.re, s * x.im + t * y.im)
     }
-    @inline(__always) static func scale(_ s: Scalar, _ x: C) -> C { C(s * x.real, s * x.imaginary) }
-    @inline(__always) static func add(_ x: C, _ y: C) -> C { C(x.real + y.real, x.imaginary + y.imaginary) }
+    @inline(__always) static func scale(_ s: Scalar, _ x: C) -> C { C(s * x.re, s * x.im) }
+    @inline(__always) static func add(_ x: C, _ y: C) -> C { C(x.re + y.re, x.im + y.im) }
 }
