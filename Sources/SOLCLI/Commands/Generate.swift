@@ -54,7 +54,7 @@ struct Generate: ParsableCommand {
     @Option(help: "karman only: self-advection of the reference solver, \(KarmanAdvection.allCases.map(\.rawValue).joined(separator: " or ")) (default: semi-lagrangian, the original benchmark's; the source always uses it).")
     var advection: String?
 
-    @Option(help: "burgers and kolmogorov only: exponential time stepper of both solvers, \(SpectralTimeStepper.allCases.map(\.rawValue).joined(separator: " or ")) (default: etdrk4; etdrk2 takes half the transforms per step, second order in time).")
+    @Option(help: "burgers and kolmogorov only: exponential time stepper of both solvers, \(SpectralTimeStepper.allCases.map(\.rawValue).joined(separator: " or ")) (default: etdrk4; etdrk2 evaluates the nonlinear term twice per step instead of four times, second order in time).")
     var timeStepper: String?
 
     @Flag(help: "Replace an existing output file.")
