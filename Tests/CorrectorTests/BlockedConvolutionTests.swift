@@ -1,46 +1,36 @@
 import XCTest
-import SOLCore
 @testable import Corrector
 
 /// The register-blocked kernel of the wide layers: against im2col + sgemm bit for bit (the path
 /// it replaced, so results computed before it reproduce), independent of the batch, and against
 /// a float64 loop on the shapes where blocks, channel groups and rows have remainders.
 final class BlockedConvolutionTests: XCTestCase {
-    /// `z = bias + im2col(x) · W` by OpenBLAS, the GEMM path of ``Convolution``.
-    private func gemmForward(_ layer: ConvolutionLayer, parameters: [Float], input: [Float],
-                             batch: Int, height h: Int, width w: Int) -> [Float] {
-        let hw = h * w, k = layer.columnLength, cin = layer.inputChannels, cout = layer.outputChannels
-        var z = [Float](repeating: 0, count: batch * cout * hw)
-        var cols = [Float](repeating: 0, count: k * hw)
+    /// `z = conv(x) + bias` by ``Convolution/forward(_:parameters:input:output:batch:height:width:cols:kernels:direct:blocked:)``
+    /// with the given kernels (`.im2col`: im2col + OpenBLAS sgemm in row chunks).
+    private func forward(_ layer: ConvolutionLayer, kernels: ConvolutionKernels, parameters: [Float], input: [Float],
+                         batch: Int, height h: Int, width w: Int) -> [Float] {
+        var z = [Float](repeating: 0, count: batch * layer.outputChannels * h * w)
+        var cols = [Float](repeating: 0, count: layer.columnLength * h * w)
+        var direct = DirectConvolution(), blocked = BlockedConvolution()
         parameters.withUnsafeBufferPointer { p in input.withUnsafeBufferPointer { x in
             z.withUnsafeMutableBufferPointer { zp in cols.withUnsafeMutableBufferPointer { cp in
-                for b in 0..<batch {
-                    let y = zp.baseAddress! + b * cout * hw
-                    for o in 0..<cout { (y + o * hw).update(repeating: p[layer.weightCount + o], count: hw) }
-                    Convolution.im2col(x.baseAddress! + b * cin * hw, cp.baseAddress!, channels: cin,
-                                       kernelHeight: layer.kernelHeight, kernelWidth: layer.kernelWidth,
-                                       height: h, width: w, padding: layer.padding)
-                    BLAS.sgemm(m: cout, n: hw, k: k, a: p.baseAddress!, lda: k, b: cp.baseAddress!, ldb: hw,
-                               beta: 1, c: y, ldc: hw)
-                }
+                Convolution.forward(layer, parameters: p.baseAddress!, input: x.baseAddress!, output: zp.baseAddress!,
+                                    batch: batch, height: h, width: w, cols: cp.baseAddress!, kernels: kernels,
+                                    direct: &direct, blocked: &blocked)
             } }
         } }
         return z
     }
 
+    private func gemmForward(_ layer: ConvolutionLayer, parameters: [Float], input: [Float],
+                             batch: Int, height h: Int, width w: Int) -> [Float] {
+        forward(layer, kernels: .im2col, parameters: parameters, input: input, batch: batch, height: h, width: w)
+    }
+
     private func blockedForward(_ layer: ConvolutionLayer, parameters: [Float], input: [Float],
                                 batch: Int, height h: Int, width w: Int) -> [Float] {
         XCTAssertTrue(Convolution.usesBlockedConvolution(layer))
-        var z = [Float](repeating: 0, count: batch * layer.outputChannels * h * w)
-        var cols = [Float](repeating: 0, count: 1)
-        var direct = DirectConvolution(), blocked = BlockedConvolution()
-        parameters.withUnsafeBufferPointer { p in input.withUnsafeBufferPointer { x in
-            z.withUnsafeMutableBufferPointer { zp in cols.withUnsafeMutableBufferPointer { cp in
-                Convolution.forward(layer, parameters: p.baseAddress!, input: x.baseAddress!, output: zp.baseAddress!,
-                                    batch: batch, height: h, width: w, cols: cp.baseAddress!, direct: &direct, blocked: &blocked)
-            } }
-        } }
-        return z
+        return forward(layer, kernels: .blocked, parameters: parameters, input: input, batch: batch, height: h, width: w)
     }
 
     private func layer(_ cin: Int, _ cout: Int, kernel: Int, padding: PaddingMode) -> ConvolutionLayer {
